@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from meetings.models import Invitation, Meeting, Minutes, MinutesRevision, Series, Talk, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Club", {"fields": ("display_name", "notify_minutes", "notify_assignments", "notify_speaker")}),
+    )
+    list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
+    search_fields = ("username", "display_name", "first_name", "last_name", "email")
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "visibility", "weekday", "start_time", "cadence_weeks")
+    list_filter = ("visibility", "weekday", "cadence_weeks")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("organisers", "members")
+
+
+class TalkInline(admin.TabularInline):
+    model = Talk
+    extra = 0
+    autocomplete_fields = ("speaker", "resource")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "series", "start", "status", "location")
+    list_filter = ("status", "series", ("start", admin.DateFieldListFilter))
+    search_fields = ("title", "agenda", "location", "series__name", "talks__title", "talks__guest_name")
+    date_hierarchy = "start"
+    list_select_related = ("series",)
+    inlines = [TalkInline]
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "meeting", "speaker", "guest_name")
+    list_filter = ("meeting__series",)
+    search_fields = ("title", "guest_name", "speaker__username", "speaker__display_name")
+    autocomplete_fields = ("speaker", "resource", "meeting")
+    list_select_related = ("meeting__series", "speaker")
+
+
+class RevisionInline(admin.TabularInline):
+    model = MinutesRevision
+    extra = 0
+    fields = ("number", "author", "created_at", "note")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-number",)
+
+
+@admin.register(Minutes)
+class MinutesAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "revision", "updated_at", "updated_by", "published_at")
+    list_filter = ("kind", "meeting__series", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("body", "meeting__title", "meeting__series__name")
+    readonly_fields = ("body_html", "revision", "updated_at", "updated_by", "publish_email_sent_at")
+    list_select_related = ("meeting__series", "updated_by")
+    inlines = [RevisionInline]
+
+
+@admin.register(MinutesRevision)
+class MinutesRevisionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "author", "created_at", "note")
+    list_filter = ("minutes__kind", "minutes__meeting__series")
+    search_fields = ("body", "note")
+    list_select_related = ("minutes__meeting__series", "author")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "series", "invited_by", "created_at", "expires_at", "sent_at", "accepted_at")
+    list_filter = ("series", ("accepted_at", admin.EmptyFieldListFilter))
+    search_fields = ("email",)
+    readonly_fields = ("token_hash", "sent_at", "accepted_at", "accepted_user")

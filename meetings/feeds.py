@@ -1,0 +1,50 @@
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from meetings import selectors
+
+
+class SeriesMinutesFeed(Feed):
+    """Atom feed of a series' meetings that have minutes or a recap."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        # Members-only series 404 for visitors, exactly as their pages do.
+        return selectors.series_get_visible(user=request.user, slug=slug)
+
+    def title(self, series):
+        return f"{series.name}: minutes"
+
+    def link(self, series):
+        return series.get_absolute_url()
+
+    def subtitle(self, series):
+        return f"Minutes and recaps of {series.name}"
+
+    def items(self, series):
+        return selectors.meetings_with_minutes_feed(series=series)
+
+    def item_title(self, meeting):
+        return meeting.label
+
+    def item_description(self, meeting):
+        # Stored, sanitised HTML; the feed framework escapes it into the Atom content.
+        parts = []
+        for document in meeting.documents.all():
+            parts.append(f"<h2>{document.get_kind_display()}</h2>{document.body_html}")
+        return "".join(parts)
+
+    def item_link(self, meeting):
+        return meeting.get_absolute_url()
+
+    def item_pubdate(self, meeting):
+        return meeting.start
+
+    def item_updateddate(self, meeting):
+        dates = [d.updated_at for d in meeting.documents.all() if d.updated_at]
+        return max(dates) if dates else meeting.updated_at
+
+    def item_author_name(self, meeting):
+        speakers = [talk.speaker_name for talk in meeting.talks.all()]
+        return ", ".join(speakers) or None

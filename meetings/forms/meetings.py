@@ -1,0 +1,140 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import inlineformset_factory
+
+from meetings.models import Meeting, Minutes, Series, Talk
+
+User = get_user_model()
+
+
+class MinutesField(forms.IntegerField):
+    """A duration entered as whole minutes."""
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return int(value.total_seconds() // 60)
+        return value
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        return None if number is None else timedelta(minutes=number)
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+    def run_validators(self, value):
+        if value is not None and not (timedelta(minutes=5) <= value <= timedelta(hours=24)):
+            raise forms.ValidationError("Give a length between 5 minutes and 24 hours.")
+
+
+def _people():
+    return User.objects.filter(is_active=True).order_by("display_name", "username")
+
+
+class SeriesForm(forms.ModelForm):
+    default_duration = MinutesField(label="Usual length (minutes)", initial=60)
+    organisers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Organisers edit the series, schedule meetings and publish minutes.",
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members receive the series' emails, such as published minutes.",
+    )
+
+    class Meta:
+        model = Series
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "visibility",
+            "organisers",
+            "members",
+            "time_zone",
+            "cadence_weeks",
+            "weekday",
+            "start_time",
+            "default_duration",
+            "location",
+            "video_link",
+        ]
+        widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisers"].queryset = _people()
+        self.fields["members"].queryset = _people()
+        self.fields["description"].widget.attrs["rows"] = 6
+
+
+class MeetingForm(forms.ModelForm):
+    """Times are entered and shown in the series' time zone (the view activates it)."""
+
+    duration = MinutesField(label="Length (minutes)", initial=60)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "start",
+            "duration",
+            "status",
+            "location",
+            "video_link",
+            "recording_link",
+            "agenda",
+        ]
+        widgets = {
+            "start": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+        help_texts = {"start": "Leave empty if the date is not set yet."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["agenda"].widget.attrs["rows"] = 6
+
+
+class TalkForm(forms.ModelForm):
+    class Meta:
+        model = Talk
+        fields = ["speaker", "guest_name", "title"]
+        labels = {"speaker": "Member", "guest_name": "or guest's name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].queryset = _people()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("DELETE") and self.has_changed():
+            if not data.get("speaker") and not data.get("guest_name", "").strip():
+                raise forms.ValidationError("Choose a member or write a guest's name.")
+            if data.get("speaker") and data.get("guest_name", "").strip():
+                raise forms.ValidationError("Choose a member or write a guest's name, not both.")
+        return data
+
+
+TalkFormSet = inlineformset_factory(
+    Meeting, Talk, form=TalkForm, extra=2, can_delete=True, max_num=20, validate_max=True
+)
+
+
+class MinutesEditForm(forms.Form):
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        max_length=200_000,
+    )
+    base_revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+KIND_SLUGS = {"minutes": Minutes.Kind.MINUTES, "recap": Minutes.Kind.RECAP}

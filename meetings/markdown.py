@@ -1,0 +1,260 @@
+"""Markdown to sanitised HTML for minutes, agendas, recaps and notes.
+
+Only Markdown, pymdown-extensions, nh3, Pygments and the standard library are
+imported here, so rendering works (and is tested) without Django.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
+from pygments.token import STANDARD_TYPES
+from pymdownx.arithmatex import arithmatex_fenced_format
+
+__all__ = ["extract_links", "render_markdown"]
+
+# Every id in rendered Markdown gets this prefix (and every in-document "#..."
+# link follows it), so user content can neither collide with nor clobber the ids
+# of the page around it (DOM clobbering), as GitHub does with "user-content-".
+ID_PREFIX = "md-"
+
+_EXTENSIONS = [
+    "tables",
+    "footnotes",
+    "toc",
+    "sane_lists",
+    "pymdownx.highlight",
+    "pymdownx.superfences",
+    "pymdownx.tilde",
+    "pymdownx.tasklist",
+    "pymdownx.magiclink",
+    "pymdownx.arithmatex",
+]
+
+_EXTENSION_CONFIGS = {
+    # The sanitiser drops style attributes, so alignment must use align="...".
+    "tables": {"use_align_attribute": True},
+    "toc": {"permalink": True, "slugify": slugify_unicode},
+    "pymdownx.highlight": {
+        "css_class": "highlight",
+        "use_pygments": True,
+        "noclasses": False,
+        "guess_lang": False,
+    },
+    "pymdownx.superfences": {
+        # ```math fences (as GitHub writes display math) render like $$...$$.
+        "custom_fences": [
+            {
+                "name": "math",
+                "class": "arithmatex",
+                "format": arithmatex_fenced_format(mode="generic"),
+            }
+        ],
+    },
+    # Subscript off: a single ~ ("~2 hours") stays a tilde.
+    "pymdownx.tilde": {"subscript": False},
+    "pymdownx.tasklist": {"clickable_checkbox": False, "custom_checkbox": False},
+    "pymdownx.magiclink": {"hide_protocol": False},
+    # Generic mode: \(...\) and \[...\] as text in span/div.arithmatex for KaTeX.
+    "pymdownx.arithmatex": {"generic": True},
+}
+
+
+class _ListIndentPreprocessor(Preprocessor):
+    """Re-indent nested list content to the four spaces Python-Markdown needs.
+
+    Minutes are written the CommonMark way (GitHub, HackMD, Google Docs export):
+    a nested list or continuation paragraph is indented to the parent item's
+    text, often two spaces. Python-Markdown only nests at four spaces and would
+    otherwise flatten such lists, so this moves every line inside a list item to
+    4 x depth spaces, keeping any extra indentation (code) and fenced code intact.
+    """
+
+    _ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[*+-]|\d+\.)(?P<gap> +)(?=\S)")
+    _RULE = re.compile(r"^ {0,3}([-*_])(?: *\1){2,} *$")
+    _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})")
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        # One entry per open list item: the column its text starts at.
+        stack: list[int] = []
+        fence: tuple[str, int, int] | None = None  # (fence chars, old, new indent)
+        previous_blank = True
+        for line in lines:
+            if fence is not None:
+                out.append(self._shift(line, fence[1], fence[2]))
+                closing = self._FENCE.match(line)
+                # A closing fence is only fence characters, at least as many.
+                is_fence_only = not line.strip().strip(fence[0][0])
+                if closing and closing["fence"].startswith(fence[0]) and is_fence_only:
+                    fence = None
+                continue
+            if not line.strip():
+                out.append(line)
+                previous_blank = True
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            item = self._ITEM.match(line)
+            if item and not self._RULE.match(line):
+                while stack and indent < stack[-1]:
+                    stack.pop()
+                base = stack[-1] if stack else 0
+                if indent - base < 4:  # four more spaces would be code, not an item
+                    gap = item["gap"] if len(item["gap"]) <= 4 else " "
+                    stack.append(indent + len(item["marker"]) + len(gap))
+                    depth = len(stack) - 1
+                    out.append(" " * (4 * depth) + line[indent:])
+                    previous_blank = False
+                    continue
+            if stack and indent < stack[-1]:
+                if not previous_blank:  # a lazy continuation line stays as written
+                    out.append(line)
+                    continue
+                while stack and indent < stack[-1]:
+                    stack.pop()
+            new_indent = indent
+            if stack:
+                new_indent = 4 * len(stack) + (indent - stack[-1])
+            out.append(self._shift(line, indent, new_indent))
+            opening = self._FENCE.match(line)
+            if opening:
+                fence = (opening["fence"], indent, new_indent)
+            previous_blank = False
+        return out
+
+    @staticmethod
+    def _shift(line: str, old: int, new: int) -> str:
+        if old == new or not line.strip():
+            return line
+        stripped = len(line) - len(line.lstrip(" "))
+        cut = min(stripped, old)
+        return " " * new + line[cut:]
+
+
+class _ListIndentExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After whitespace normalising (30, tabs expanded), before fences (25).
+        md.preprocessors.register(_ListIndentPreprocessor(md), "clubsite_list_indent", 29)
+
+
+def _new_markdown() -> markdown.Markdown:
+    # A fresh instance per call: Markdown objects keep per-document state
+    # (footnotes, heading ids) and are not thread-safe.
+    return markdown.Markdown(
+        extensions=[*_EXTENSIONS, _ListIndentExtension()],
+        extension_configs=_EXTENSION_CONFIGS,
+        output_format="html",
+    )
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+_TAGS = {
+    *_HEADINGS,
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div",
+    "dl", "dt", "em", "hr", "i", "img", "input", "ins", "kbd", "li", "ol", "p",
+    "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+# Removed together with their content, not unwrapped into visible text.
+_CLEAN_CONTENT_TAGS = {
+    "script", "style", "iframe", "noscript", "template", "textarea", "title",
+    "object", "noembed", "noframes", "xmp",
+}  # fmt: skip
+
+_ATTRIBUTES = {
+    **{heading: {"id"} for heading in _HEADINGS},
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "li": {"id"},  # footnotes
+    "sup": {"id"},  # footnote references
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "input": {"checked"},
+}
+
+_TAG_ATTRIBUTE_VALUES = {
+    "input": {"type": {"checkbox"}},
+    "td": {"align": {"left", "center", "right"}},
+    "th": {"align": {"left", "center", "right"}},
+}
+
+# Every <input> is read-only whatever the source said. Only one attribute is set
+# here: nh3 appends these in hash order, which differs between processes, and the
+# stored HTML must be the same for the same Markdown.
+_SET_TAG_ATTRIBUTE_VALUES = {"input": {"disabled": ""}}
+
+_PYGMENTS_CLASSES = {name for name in STANDARD_TYPES.values() if name}
+_PYGMENTS_LAYOUT_CLASSES = {"hll", "filename", "normal", "special", "linenos"}
+
+_ALLOWED_CLASSES = {
+    "a": {"headerlink", "footnote-ref", "footnote-backref"},
+    "div": {"highlight", "arithmatex", "footnote", "toc", "linenodiv"},
+    "span": {"arithmatex", *_PYGMENTS_CLASSES, *_PYGMENTS_LAYOUT_CLASSES},
+    "ul": {"task-list"},
+    "ol": {"task-list"},
+    "li": {"task-list-item"},
+    "table": {"highlighttable"},
+    "th": {"filename"},
+    "td": {"linenos", "code"},
+}
+
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _prefix_fragment_links(tag: str, attribute: str, value: str) -> str | None:
+    # nh3's id_prefix renames ids; in-document links must follow them.
+    fragment = attribute == "href" and value.startswith("#") and len(value) > 1
+    if fragment and not value[1:].startswith(ID_PREFIX):
+        return "#" + ID_PREFIX + value[1:]
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    clean_content_tags=_CLEAN_CONTENT_TAGS,
+    attributes=_ATTRIBUTES,
+    attribute_filter=_prefix_fragment_links,
+    tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
+    set_tag_attribute_values=_SET_TAG_ATTRIBUTE_VALUES,
+    allowed_classes=_ALLOWED_CLASSES,
+    url_schemes=_URL_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+    id_prefix=ID_PREFIX,
+)
+
+
+def render_markdown(text: str) -> str:
+    """Render club Markdown (tables, code, math, task lists...) to sanitised HTML."""
+    html = _new_markdown().convert(text or "")
+    return _CLEANER.clean(html)
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self._seen: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "a":
+            return
+        href = dict(attrs).get("href") or ""
+        if href.lower().startswith(("http://", "https://")) and href not in self._seen:
+            self._seen.add(href)
+            self.links.append(href)
+
+
+def extract_links(text: str) -> list[str]:
+    """Return the http(s) links of rendered Markdown, in document order, without repeats."""
+    collector = _LinkCollector()
+    collector.feed(render_markdown(text))
+    collector.close()
+    return collector.links

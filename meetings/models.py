@@ -1,0 +1,307 @@
+import hashlib
+import secrets
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    """A club member's account. Every signed-in, active account is a member."""
+
+    email = models.EmailField("email address", blank=True)
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="How your name appears on the site."
+    )
+    notify_minutes = models.BooleanField("email me published minutes", default=True)
+    notify_assignments = models.BooleanField("email me research items assigned to me", default=True)
+    notify_speaker = models.BooleanField(
+        "email me about my talks (confirmations, reminders, swaps)", default=True
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="An account with this email address already exists.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+def _timezone_choices():
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+class Series(models.Model):
+    """A recurring club: a journal club, a reading group, a school, a hackathon."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public: anyone can read it"
+        MEMBERS = "members", "Members only: sign-in needed"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in addresses: /series/<slug>/.")
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    organisers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organised_series", blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="member_of_series",
+        blank=True,
+        help_text="Who belongs to this club and receives its emails.",
+    )
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE, choices=_timezone_choices)
+    cadence_weeks = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="Meet every this many weeks.",
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    start_time = models.TimeField(default="14:00")
+    default_duration = models.DurationField(default=timedelta(hours=1))
+    location = models.CharField(max_length=200, blank=True)
+    video_link = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "series"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("series-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="meetings")
+    # Keeps document order for imported meetings that have no date yet.
+    sequence = models.PositiveIntegerField(default=0)
+    start = models.DateTimeField(null=True, blank=True, help_text="Empty only for a meeting not yet dated.")
+    duration = models.DurationField(default=timedelta(hours=1))
+    title = models.CharField("title or topic", max_length=300, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    video_link = models.URLField(max_length=500, blank=True)
+    recording_link = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    agenda = models.TextField(blank=True, help_text="Markdown.")
+    agenda_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [models.F("start").asc(nulls_last=True), "sequence", "pk"]
+        indexes = [models.Index(fields=["series", "start"])]
+
+    def __str__(self):
+        return f"{self.series.name}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        when = self.local_start.strftime("%-d %b %Y") if self.start else "Date to be set"
+        return f"{when}, {self.title}" if self.title else when
+
+    @property
+    def local_start(self):
+        if self.start is None:
+            return None
+        from zoneinfo import ZoneInfo
+
+        return self.start.astimezone(ZoneInfo(self.series.time_zone))
+
+    @property
+    def end(self):
+        return self.start + self.duration if self.start else None
+
+    def get_absolute_url(self):
+        return reverse("meeting-detail", kwargs={"slug": self.series.slug, "pk": self.pk})
+
+
+class Talk(models.Model):
+    """A speaker slot: a member or a named guest, optionally with a title and a paper."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="talks")
+    speaker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talks",
+    )
+    guest_name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    resource = models.ForeignKey(
+        "resources.Resource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talks",
+        help_text="The paper or material presented.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(speaker__isnull=False) | ~models.Q(guest_name=""),
+                name="talk_has_speaker_or_guest",
+                violation_error_message="A talk needs a member or a guest's name.",
+            )
+        ]
+
+    def __str__(self):
+        return self.speaker_name + (f": {self.title}" if self.title else "")
+
+    @property
+    def speaker_name(self) -> str:
+        return self.speaker.name if self.speaker_id else self.guest_name
+
+
+class Minutes(models.Model):
+    """One of a meeting's two documents, the minutes or the recap, with its history."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", "Minutes"
+        RECAP = "recap", "Post-meeting recap"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    # Rendered and sanitised at save time, never per request.
+    body_html = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Claimed by a conditional UPDATE so the email goes out once, however often the task runs.
+    publish_email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "minutes"
+        constraints = [models.UniqueConstraint(fields=["meeting", "kind"], name="minutes_one_per_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.meeting}"
+
+
+class MinutesRevision(models.Model):
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["minutes", "number"], name="revision_number_unique")]
+
+    def __str__(self):
+        return f"{self.minutes} r{self.number}"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+    def by_token(self, token: str):
+        return self.filter(token_hash=_hash_token(token))
+
+
+class Invitation(models.Model):
+    """An emailed link that lets a new member choose a password; expires, works once."""
+
+    email = models.EmailField()
+    series = models.ForeignKey(
+        Series, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Only the hash is stored: a database leak does not hand out working links.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    def set_new_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.token_hash = _hash_token(token)
+        return token
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

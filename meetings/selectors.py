@@ -1,0 +1,169 @@
+"""Reads with joins and filters, so each page's query count is owned here."""
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from meetings.models import Meeting, Minutes, MinutesRevision, Series, Talk
+
+
+def series_visible_to(user):
+    """Series the user may read: public ones, and all of them for members."""
+    qs = Series.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        qs = qs.filter(visibility=Series.Visibility.PUBLIC)
+    return qs
+
+
+def series_get_visible(*, user, slug: str) -> Series:
+    """A series by slug with its organisers; 404 (never 403) when the user may not see it."""
+    series = series_visible_to(user).prefetch_related("organisers").filter(slug=slug).first()
+    if series is None:
+        raise Http404("No such series.")
+    return series
+
+
+def _talks_prefetch():
+    return Prefetch(
+        "talks",
+        queryset=Talk.objects.select_related("speaker", "resource").order_by("order", "pk"),
+    )
+
+
+def meetings_with_talks(qs):
+    return qs.select_related("series").prefetch_related(_talks_prefetch())
+
+
+def series_list(*, user):
+    """Series with their next meeting's date and the count of meetings."""
+    now = timezone.now()
+    next_start = (
+        Meeting.objects.filter(series=OuterRef("pk"), start__gte=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("start")
+        .values("start")[:1]
+    )
+    return (
+        series_visible_to(user)
+        .annotate(next_start=Subquery(next_start), meeting_count=Count("meetings"))
+        .prefetch_related("organisers")
+        .order_by("name")
+    )
+
+
+def meetings_upcoming(*, series: Series):
+    """Meetings from today on (and undated ones), soonest first, with speakers."""
+    today = timezone.now() - timezone.timedelta(hours=12)
+    qs = Meeting.objects.filter(series=series).filter(Q(start__gte=today) | Q(start__isnull=True))
+    return meetings_with_talks(qs).order_by("start", "sequence", "pk")
+
+
+def meetings_past(*, series: Series):
+    """Meetings already started, newest first, with speakers and whether minutes exist."""
+    today = timezone.now() - timezone.timedelta(hours=12)
+    has_minutes = Minutes.objects.filter(meeting=OuterRef("pk"), revision__gt=0).exclude(body="")
+    qs = Meeting.objects.filter(series=series, start__lt=today).annotate(has_minutes=Exists(has_minutes))
+    return meetings_with_talks(qs).order_by("-start", "-sequence", "-pk")
+
+
+def meeting_get_visible(*, user, slug: str, pk: int) -> Meeting:
+    """A meeting with everything its page shows; 404 when the user may not see its series."""
+    meeting = (
+        meetings_with_talks(
+            Meeting.objects.filter(pk=pk, series__slug=slug, series__in=series_visible_to(user))
+        )
+        .prefetch_related("series__organisers", "documents__updated_by")
+        .first()
+    )
+    if meeting is None:
+        raise Http404("No such meeting.")
+    return meeting
+
+
+def meeting_neighbours(*, meeting: Meeting) -> tuple[Meeting | None, Meeting | None]:
+    """The previous and next meetings of the series, in the series' order."""
+    siblings = Meeting.objects.filter(series_id=meeting.series_id).exclude(pk=meeting.pk)
+    if meeting.start is None:
+        before = (
+            siblings.filter(
+                Q(start__isnull=False)
+                | Q(sequence__lt=meeting.sequence)
+                | Q(sequence=meeting.sequence, pk__lt=meeting.pk)
+            )
+            .select_related("series")
+            .order_by("-sequence", "-pk")
+        )
+        after = (
+            siblings.filter(start__isnull=True)
+            .filter(Q(sequence__gt=meeting.sequence) | Q(sequence=meeting.sequence, pk__gt=meeting.pk))
+            .select_related("series")
+            .order_by("sequence", "pk")
+        )
+        # Dated meetings all come before undated ones; the latest dated one is "previous".
+        previous = (
+            before.filter(start__isnull=True).first()
+            or siblings.filter(start__isnull=False).select_related("series").order_by("-start", "-pk").first()
+        )
+        return previous, after.first()
+    previous = (
+        siblings.filter(Q(start__lt=meeting.start) | Q(start=meeting.start, pk__lt=meeting.pk))
+        .order_by("-start", "-pk")
+        .select_related("series")
+        .first()
+    )
+    following = (
+        siblings.filter(
+            Q(start__gt=meeting.start) | Q(start=meeting.start, pk__gt=meeting.pk) | Q(start__isnull=True)
+        )
+        .order_by("start", "sequence", "pk")
+        .select_related("series")
+        .first()
+    )
+    return previous, following
+
+
+def dashboard_next_meetings(*, user):
+    """The next meeting of each series the user can see, with speakers (3 queries)."""
+    now = timezone.now() - timezone.timedelta(hours=2)
+    next_pk = (
+        Meeting.objects.filter(series=OuterRef("pk"), start__gte=now, status=Meeting.Status.SCHEDULED)
+        .order_by("start", "pk")
+        .values("pk")[:1]
+    )
+    ids = [
+        pk
+        for pk in series_visible_to(user)
+        .annotate(next_pk=Subquery(next_pk))
+        .values_list("next_pk", flat=True)
+        if pk
+    ]
+    return list(meetings_with_talks(Meeting.objects.filter(pk__in=ids)).order_by("start", "pk"))
+
+
+def minutes_latest(*, user, limit: int = 5):
+    """The most recently saved minutes and recaps in series the user can see."""
+    return list(
+        Minutes.objects.filter(revision__gt=0, meeting__series__in=series_visible_to(user))
+        .exclude(body="")
+        .select_related("meeting__series", "updated_by")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def revisions_for(*, minutes: Minutes):
+    return MinutesRevision.objects.filter(minutes=minutes).select_related("author").order_by("-number")
+
+
+def meetings_with_minutes_feed(*, series: Series, limit: int = 30):
+    """Meetings of the series whose minutes or recap have text, newest first, for the feed."""
+    has_text = Minutes.objects.filter(meeting=OuterRef("pk"), revision__gt=0).exclude(body="")
+    return (
+        Meeting.objects.filter(series=series)
+        .filter(Exists(has_text))
+        .select_related("series")
+        .prefetch_related(
+            Prefetch("documents", queryset=Minutes.objects.exclude(body="").order_by("kind")),
+            _talks_prefetch(),
+        )
+        .order_by(F("start").desc(nulls_last=True), "-sequence", "-pk")[:limit]
+    )

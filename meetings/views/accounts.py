@@ -1,0 +1,82 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from meetings.forms import add_service_errors
+from meetings.forms.accounts import InvitationAcceptForm, InvitationForm, ProfileForm
+from meetings.models import Invitation
+from meetings.services import accounts
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile")
+    can_invite = request.user.has_perm("meetings.invite_member")
+    return render(request, "registration/profile.html", {"form": form, "can_invite": can_invite})
+
+
+@login_required
+def invitation_create(request):
+    if not request.user.has_perm("meetings.invite_member"):
+        raise PermissionDenied("Only organisers can invite new members.")
+    form = InvitationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = accounts.invitation_create(
+                email=form.cleaned_data["email"],
+                series=form.cleaned_data["series"],
+                invited_by=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("invitation-create")
+    recent = (
+        Invitation.objects.filter(invited_by=request.user)
+        .select_related("series")
+        .order_by("-created_at")[:20]
+    )
+    return render(request, "registration/invitation_form.html", {"form": form, "recent": recent})
+
+
+@never_cache
+def invitation_accept(request, token):
+    invitation = Invitation.objects.by_token(token).usable().first()
+    if invitation is None:
+        return render(request, "registration/invitation_invalid.html", status=410)
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return render(request, "registration/invitation_invalid.html", status=410)
+            add_service_errors(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.name}! Your account is ready.")
+            return redirect("dashboard")
+    return render(request, "registration/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,171 @@
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from meetings import selectors
+from meetings.forms import add_service_errors
+from meetings.forms.meetings import MeetingForm, SeriesForm, TalkFormSet
+from meetings.models import Meeting, Minutes, Series
+from meetings.services.series import meeting_save, series_save
+from meetings.views.common import refuse
+
+
+def dashboard(request):
+    context = {
+        "next_meetings": selectors.dashboard_next_meetings(user=request.user),
+        "latest_minutes": selectors.minutes_latest(user=request.user),
+        "can_add_series": request.user.has_perm("meetings.add_series"),
+    }
+    from resources.selectors import resources_recent
+
+    context["recent_resources"] = resources_recent(user=request.user, limit=5)
+    return render(request, "meetings/dashboard.html", context)
+
+
+def series_list(request):
+    series = list(selectors.series_list(user=request.user))
+    return render(
+        request,
+        "meetings/series_list.html",
+        {"series_list": series, "can_add_series": request.user.has_perm("meetings.add_series")},
+    )
+
+
+def series_detail(request, slug):
+    series = selectors.series_get_visible(user=request.user, slug=slug)
+    upcoming = list(selectors.meetings_upcoming(series=series)[:20])
+    past_page = Paginator(selectors.meetings_past(series=series), 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "meetings/series_detail.html",
+        {
+            "series": series,
+            "upcoming": upcoming,
+            "past_page": past_page,
+            "can_organise": request.user.has_perm("meetings.change_series", series),
+        },
+    )
+
+
+@login_required
+def series_create(request):
+    if denied := refuse(request, "meetings.add_series", None, "Only organisers can start a new series."):
+        return denied
+    series = Series()
+    form = SeriesForm(request.POST or None, instance=series, initial={"organisers": [request.user]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = series_save(
+                series=form.save(commit=False),
+                by=request.user,
+                organisers=form.cleaned_data["organisers"],
+                members=form.cleaned_data["members"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Series “{series.name}” created.")
+            return redirect(series)
+    return render(request, "meetings/series_form.html", {"form": form, "series": None})
+
+
+def series_edit(request, slug):
+    series = selectors.series_get_visible(user=request.user, slug=slug)
+    if denied := refuse(
+        request, "meetings.change_series", series, "Only this series' organisers can edit it."
+    ):
+        return denied
+    form = SeriesForm(request.POST or None, instance=series)
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = series_save(
+                series=form.save(commit=False),
+                by=request.user,
+                organisers=form.cleaned_data["organisers"],
+                members=form.cleaned_data["members"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Series saved.")
+            return redirect(series)
+    return render(request, "meetings/series_form.html", {"form": form, "series": series})
+
+
+def meeting_detail(request, slug, pk):
+    meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
+    documents = {doc.kind: doc for doc in meeting.documents.all()}
+    previous, following = selectors.meeting_neighbours(meeting=meeting)
+    series = meeting.series
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "series": series,
+            "minutes": documents.get(Minutes.Kind.MINUTES),
+            "recap": documents.get(Minutes.Kind.RECAP),
+            "previous": previous,
+            "following": following,
+            "can_organise": request.user.has_perm("meetings.change_meeting", meeting),
+            "can_edit_minutes": request.user.has_perm("meetings.edit_minutes", meeting),
+            "saved_kind": request.GET.get("saved", ""),
+        },
+    )
+
+
+def _meeting_form(request, series, meeting):
+    with timezone.override(ZoneInfo(series.time_zone)):
+        form = MeetingForm(request.POST or None, instance=meeting, prefix="meeting")
+        talks = TalkFormSet(request.POST or None, instance=meeting, prefix="talks")
+        if request.method == "POST" and form.is_valid() and talks.is_valid():
+            meeting = form.save(commit=False)
+            meeting.series = series
+            try:
+                meeting = meeting_save(meeting=meeting, talks=talks)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return None, meeting
+        return render(
+            request,
+            "meetings/meeting_form.html",
+            {"form": form, "talks": talks, "series": series, "meeting": meeting if meeting.pk else None},
+        ), meeting
+
+
+def meeting_create(request, slug):
+    series = selectors.series_get_visible(user=request.user, slug=slug)
+    if denied := refuse(
+        request, "meetings.add_meeting", series, "Only this series' organisers can schedule meetings."
+    ):
+        return denied
+    meeting = Meeting(
+        series=series,
+        location=series.location,
+        video_link=series.video_link,
+        duration=series.default_duration,
+    )
+    response, meeting = _meeting_form(request, series, meeting)
+    if response is not None:
+        return response
+    messages.success(request, "Meeting scheduled.")
+    return redirect(meeting)
+
+
+def meeting_edit(request, slug, pk):
+    meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
+    if denied := refuse(
+        request, "meetings.change_meeting", meeting, "Only this series' organisers can edit meetings."
+    ):
+        return denied
+    response, meeting = _meeting_form(request, meeting.series, meeting)
+    if response is not None:
+        return response
+    messages.success(request, "Meeting saved.")
+    return redirect(meeting)
