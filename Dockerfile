@@ -12,8 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# A home of its own: gunicorn keeps its control socket (for gunicornc) in ~/.gunicorn.
 RUN groupadd --system --gid 10001 clubsite \
-    && useradd --system --uid 10001 --gid clubsite --home-dir /app --no-create-home \
+    && useradd --system --uid 10001 --gid clubsite --create-home --home-dir /home/clubsite \
         --shell /usr/sbin/nologin clubsite
 
 # Requirements first, so a code change does not reinstall them.

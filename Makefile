@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PY = $(BIN)/python
 # make run is the local, embedded setup: DEBUG on unless you say otherwise.
-RUN_ENV = DEBUG=$${DEBUG:-true}
+RUN_ENV = DEBUG=$${DEBUG:-true} PATH="$(abspath $(BIN)):$$PATH"
 
 .PHONY: run test install lint format migrate worker clean
 

@@ -45,9 +45,7 @@ PRODUCTION_VARIABLES = {
     "TIME_ZONE",
 }
 
-SETTINGS_READ = re.compile(
-    r"\benv_(?:str|bool|int|float|list|int_list)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']"
-)
+SETTINGS_READ = re.compile(r"\benv_(?:str|bool|int|float|list|int_list)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
 COMMENTED_VARIABLE = re.compile(r"^#\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 COMPOSE_VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|(?P<plain>[A-Za-z_]\w*))"
@@ -66,9 +64,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-        assert "$" not in value, (
-            f"{path.name}:{number}: Compose would interpolate the $"
-        )
+        assert "$" not in value, f"{path.name}:{number}: Compose would interpolate the $"
         values[name.strip()] = value
     return values
 
@@ -117,15 +113,7 @@ def env_file_paths(service: dict) -> list[str]:
 
 def command_words(service: dict) -> list[str]:
     command = service["command"]
-    return (
-        shlex.split(command)
-        if isinstance(command, str)
-        else [str(word) for word in command]
-    )
-
-
-def command_text(service: dict) -> str:
-    return " ".join(command_words(service))
+    return shlex.split(command) if isinstance(command, str) else [str(word) for word in command]
 
 
 def settings_variables() -> set[str]:
@@ -144,9 +132,34 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
             continue
         logical.append(current + stripped)
         current = ""
-    return [
-        (text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in logical
-    ]
+    return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in logical]
+
+
+def run_web_command(
+    tmp_path: Path, *, secret_key: str, migrate_exit: int = 0
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Runs the web service's command with stand-ins for python and gunicorn.
+
+    The stand-ins log how they were called, so the test sees the order and arguments
+    without a database or a server.
+    """
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    for program, status in (("python", migrate_exit), ("gunicorn", 0)):
+        stand_in = bin_dir / program
+        stand_in.write_text(f'#!/bin/sh\necho "{program} $*" >> "{log}"\nexit {status}\n')
+        stand_in.chmod(0o755)
+    result = subprocess.run(
+        command_words(load_compose()["services"]["web"]),
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "SECRET_KEY": secret_key},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    calls = log.read_text().splitlines() if log.exists() else []
+    return result, calls
 
 
 def web_healthcheck_script(port: int) -> str:
@@ -173,12 +186,27 @@ def run_web_healthcheck(port: int) -> subprocess.CompletedProcess:
     )
 
 
+def run_beat_healthcheck(schedule: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The beat service's health check program, looking for the schedule at schedule."""
+    test = load_compose()["services"]["beat"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    script = test[3]
+    assert script.count("/app/var/celerybeat-schedule") == 1, script
+    return subprocess.run(
+        [sys.executable, "-c", script.replace("/app/var/celerybeat-schedule", str(schedule))],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 class RecordingServer(http.server.ThreadingHTTPServer):
     """Answers every GET with a fixed status, headers and body; remembers the requests."""
 
-    def __init__(
-        self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
-    ):
+    def __init__(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
         self.status, self.body, self.extra_headers = status, body, headers or {}
         self.requests: list[dict[str, str]] = []
         super().__init__(("127.0.0.1", 0), RecordingHandler)
@@ -231,6 +259,57 @@ def deploy_env(tmp_path) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+def celery_env(deploy_env) -> dict[str, str]:
+    """deploy_env on the embedded filesystem broker (under VAR_DIR), so that a worker and
+    the inspect command reach each other; HOSTNAME and PATH as in the container."""
+    env = {key: value for key, value in deploy_env.items() if key != "CELERY_BROKER_URL"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["HOSTNAME"] = socket.gethostname()
+    return env
+
+
+@pytest.fixture
+def background(tmp_path):
+    """Starts long-running processes with their output in a log file; stops them after."""
+    started = []
+
+    def start(args: list[str], *, env: dict[str, str], name: str) -> tuple[subprocess.Popen, Path]:
+        log_path = tmp_path / f"{name}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        started.append((process, log))
+        return process, log_path
+
+    yield start
+    for process, log in started:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until(condition, *, seconds: float, process: subprocess.Popen) -> bool:
+    """Polls condition() until it is true, the time is up or process has exited."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    return condition()
+
+
+def retry_until_success(check, *, seconds: float, process: subprocess.Popen) -> subprocess.CompletedProcess:
+    """Runs check() until it exits 0, the time is up or process has exited; the last result."""
+    deadline = time.monotonic() + seconds
+    result = check()
+    while result.returncode != 0 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+        result = check()
+    return result
+
+
 def test_compose_defines_the_five_services():
     services = load_compose()["services"]
 
@@ -254,24 +333,32 @@ def test_compose_app_services_build_this_project():
     }
 
 
-def test_compose_web_migrates_before_starting_gunicorn_on_all_interfaces():
-    web = load_compose()["services"]["web"]
-    command = command_text(web)
+def test_compose_web_command_migrates_then_execs_gunicorn(tmp_path):
+    result, calls = run_web_command(tmp_path, secret_key="a" * 20 + "b" * 30)
 
-    migrate = command.index("python manage.py migrate --noinput")
-    gunicorn = command.index("gunicorn clubsite.wsgi:application")
-    assert migrate < gunicorn
-    assert "set -e" in command[:migrate]
-    assert "--bind 0.0.0.0:8000" in command[gunicorn:]
-    assert web["ports"] == ["8000:8000"]
+    assert result.returncode == 0, result.stderr
+    assert calls == [
+        "python manage.py migrate --noinput",
+        "gunicorn clubsite.wsgi:application --bind 0.0.0.0:8000 --workers 3 --access-logfile -",
+    ]
+    assert load_compose()["services"]["web"]["ports"] == ["8000:8000"]
 
 
-def test_compose_web_refuses_the_example_secret_key():
-    command = command_text(load_compose()["services"]["web"])
+def test_compose_web_command_stops_when_migrations_fail(tmp_path):
+    result, calls = run_web_command(tmp_path, secret_key="a" * 20 + "b" * 30, migrate_exit=1)
 
-    assert read_env_file(ENV_EXAMPLE)["SECRET_KEY"].startswith("change-me")
-    assert 'case "$SECRET_KEY" in change-me*)' in command
-    assert command.index("change-me*)") < command.index("manage.py migrate")
+    assert result.returncode == 1
+    assert calls == ["python manage.py migrate --noinput"]
+
+
+def test_compose_web_command_refuses_the_example_secret_key(tmp_path):
+    secret_key = read_env_file(ENV_EXAMPLE)["SECRET_KEY"]
+
+    result, calls = run_web_command(tmp_path, secret_key=secret_key)
+
+    assert result.returncode == 1
+    assert "Set SECRET_KEY in .env" in result.stderr
+    assert calls == []
 
 
 def test_compose_worker_and_beat_run_the_clubsite_celery_app():
@@ -314,16 +401,9 @@ def test_compose_app_services_share_database_and_broker_urls():
     services = load_compose()["services"]
     environments = [service_environment(services[name]) for name in APP_SERVICES]
 
-    assert {env["DATABASE_URL"] for env in environments} == {
-        environments[0]["DATABASE_URL"]
-    }
-    assert {env["CELERY_BROKER_URL"] for env in environments} == {
-        environments[0]["CELERY_BROKER_URL"]
-    }
-    database, broker = (
-        urlsplit(environments[0][name])
-        for name in ("DATABASE_URL", "CELERY_BROKER_URL")
-    )
+    assert {env["DATABASE_URL"] for env in environments} == {environments[0]["DATABASE_URL"]}
+    assert {env["CELERY_BROKER_URL"] for env in environments} == {environments[0]["CELERY_BROKER_URL"]}
+    database, broker = (urlsplit(environments[0][name]) for name in ("DATABASE_URL", "CELERY_BROKER_URL"))
     assert (database.scheme, database.hostname, database.port) == (
         "postgres",
         "db",
@@ -382,9 +462,7 @@ def test_compose_beat_schedule_is_on_a_volume():
 
 def test_compose_variables_are_defined_in_env_example():
     text = COMPOSE_FILE.read_text().replace("$$", "")
-    referenced = {
-        match["braced"] or match["plain"] for match in COMPOSE_VARIABLE.finditer(text)
-    }
+    referenced = {match["braced"] or match["plain"] for match in COMPOSE_VARIABLE.finditer(text)}
 
     assert referenced, "docker-compose.yml should take its secrets from .env"
     assert referenced - set(read_env_file(ENV_EXAMPLE)) == set()
@@ -394,7 +472,7 @@ def test_env_example_sets_every_production_variable():
     compose_env = service_environment(load_compose()["services"]["web"])
     available = set(read_env_file(ENV_EXAMPLE)) | set(compose_env)
 
-    assert PRODUCTION_VARIABLES <= settings_variables()
+    assert settings_variables() >= PRODUCTION_VARIABLES
     assert PRODUCTION_VARIABLES - available == set()
 
 
@@ -413,15 +491,12 @@ def test_env_example_is_production_like():
     assert env["USE_X_FORWARDED_PROTO"] == "true"
     assert len(env["SECRET_KEY"]) >= 50
     assert env["SITE_URL"].startswith("https://")
-    assert all(
-        origin.startswith("https://")
-        for origin in env["CSRF_TRUSTED_ORIGINS"].split(",")
-    )
+    assert all(origin.startswith("https://") for origin in env["CSRF_TRUSTED_ORIGINS"].split(","))
 
 
 def test_dockerfile_runs_gunicorn_as_non_root():
     instructions = dockerfile_instructions()
-    values = {name: args for name, args in instructions}
+    values = dict(instructions)
 
     assert instructions[0] == ("FROM", "python:3.11-slim")
     assert values["USER"] not in ("root", "0")
@@ -442,20 +517,12 @@ def test_dockerfile_runs_gunicorn_as_non_root():
 def test_dockerfile_passes_secret_key_to_collectstatic_only():
     instructions = dockerfile_instructions()
     runs = [args for name, args in instructions if name == "RUN"]
-    collectstatic = [
-        args for args in runs if "manage.py collectstatic --noinput" in args
-    ]
+    collectstatic = [args for args in runs if "manage.py collectstatic --noinput" in args]
 
     assert len(collectstatic) == 1
     assert "SECRET_KEY=build-only" in collectstatic[0]
-    assert not [
-        args
-        for name, args in instructions
-        if name in ("ENV", "ARG") and "SECRET_KEY" in args
-    ]
-    assert any(
-        "pip install --no-cache-dir -r requirements.txt" in args for args in runs
-    )
+    assert not [args for name, args in instructions if name in ("ENV", "ARG") and "SECRET_KEY" in args]
+    assert any("pip install --no-cache-dir -r requirements.txt" in args for args in runs)
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():
@@ -480,9 +547,7 @@ def test_web_healthcheck_sends_an_allowed_host_over_https(http_server):
 
 def test_web_healthcheck_fails_on_a_redirect_without_following_it(http_server):
     elsewhere = http_server(200, b"ok")
-    server = http_server(
-        301, headers={"Location": f"http://127.0.0.1:{elsewhere.port}/healthz/"}
-    )
+    server = http_server(301, headers={"Location": f"http://127.0.0.1:{elsewhere.port}/healthz/"})
 
     result = run_web_healthcheck(server.port)
 
@@ -515,7 +580,7 @@ def test_settings_pass_deploy_checks_with_env_example(deploy_env):
     assert "System check identified no issues" in result.stdout
 
 
-def test_web_healthcheck_passes_against_gunicorn_serving_clubsite(deploy_env):
+def test_web_healthcheck_passes_against_gunicorn_serving_clubsite(deploy_env, background):
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         check=False,
@@ -529,27 +594,62 @@ def test_web_healthcheck_passes_against_gunicorn_serving_clubsite(deploy_env):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "clubsite.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
+    gunicorn, log = background(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "clubsite.wsgi:application",
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1"),
+            # Else it takes over ~/.gunicorn/gunicorn.ctl from any other gunicorn running.
+            "--no-control-socket",
+        ],
         env=deploy_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        name="gunicorn",
     )
-    try:
-        deadline = time.monotonic() + 60
-        result = run_web_healthcheck(port)
-        while (
-            result.returncode != 0
-            and time.monotonic() < deadline
-            and gunicorn.poll() is None
-        ):
-            time.sleep(0.5)
-            result = run_web_healthcheck(port)
-    finally:
-        gunicorn.terminate()
-        _, gunicorn_log = gunicorn.communicate(timeout=30)
 
-    assert result.returncode == 0, result.stderr + gunicorn_log
+    result = retry_until_success(lambda: run_web_healthcheck(port), seconds=60, process=gunicorn)
+
+    assert result.returncode == 0, result.stderr + log.read_text()
+
+
+@pytest.mark.worker
+def test_worker_healthcheck_pings_a_running_worker(celery_env, background):
+    worker_command = command_words(load_compose()["services"]["worker"])
+    test = load_compose()["services"]["worker"]["healthcheck"]["test"]
+    worker, log = background(worker_command, env=celery_env, name="worker")
+    assert wait_until(lambda: " ready." in log.read_text(), seconds=60, process=worker), log.read_text()
+
+    result = subprocess.run(
+        ["sh", "-c", test[1]],
+        check=False,
+        cwd=ROOT,
+        env=celery_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"celery@{celery_env['HOSTNAME']}: OK" in result.stdout
+    assert "pong" in result.stdout
+
+
+def test_beat_healthcheck_fails_before_beat_writes_its_schedule(celery_env, tmp_path):
+    result = run_beat_healthcheck(tmp_path / "beat" / "celerybeat-schedule", celery_env)
+
+    assert result.returncode == 1
+    assert "beat has not written its schedule file yet" in result.stderr
+
+
+@pytest.mark.worker
+def test_beat_healthcheck_passes_once_beat_runs(celery_env, background, tmp_path):
+    schedule = tmp_path / "beat" / "celerybeat-schedule"
+    schedule.parent.mkdir()
+    beat_command = command_words(load_compose()["services"]["beat"])
+    beat_command[beat_command.index("--schedule") + 1] = str(schedule)
+    beat, log = background(beat_command, env=celery_env, name="beat")
+
+    result = retry_until_success(lambda: run_beat_healthcheck(schedule, celery_env), seconds=60, process=beat)
+
+    assert result.returncode == 0, result.stderr + log.read_text()
