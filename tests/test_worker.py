@@ -120,7 +120,7 @@ def test_worker_sends_invitation_queued_by_the_service(worker):
     mail = _mails(worker["mail_dir"])
     assert "To: newcomer@example.org" in mail
     assert "Vision reading group" in mail
-    assert f"Task meetings.invitation_send[" in worker["log"].read_text()
+    assert "Task meetings.invitation_send[" in worker["log"].read_text()
 
 
 def test_worker_emails_published_minutes_once(worker):
