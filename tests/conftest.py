@@ -1,6 +1,16 @@
 import pytest
+from django.conf import settings
 
 from tests.factories import PASSWORD, SeriesFactory, UserFactory
+
+
+# Tests speak plain HTTP to the test client and the live server; the HTTPS
+# settings that DEBUG-off turns on are checked by `check --deploy` tests instead.
+settings.SECURE_SSL_REDIRECT = False
+settings.SESSION_COOKIE_SECURE = False
+settings.CSRF_COOKIE_SECURE = False
+# Hashing passwords slowly is a production virtue and a test-suite cost.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,12 @@ GLOBAL_PERMS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test here makes several accounts; the production hasher takes ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def people(member, organiser, series, private_series):
     inactive = UserFactory(username="former", is_active=False, is_staff=True)
