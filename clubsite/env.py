@@ -4,6 +4,7 @@ A misspelt value is an error at start-up, never a silent default: "ture" for a
 boolean stops the process with a message naming the variable.
 """
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,8 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
         number = float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
     return number

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    "django.contrib.postgres",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "taggit",

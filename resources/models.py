@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +37,8 @@ class Resource(models.Model):
 
     url = models.URLField("normalised URL", max_length=2000, unique=True)
     title = models.CharField(max_length=500, blank=True)
+    # A title a member typed is theirs: fetched metadata never overwrites it.
+    title_locked = models.BooleanField(default=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
     notes = models.TextField(blank=True, help_text="Markdown.")
     notes_html = models.TextField(blank=True, editable=False)
@@ -48,11 +51,13 @@ class Resource(models.Model):
         related_name="resources_added",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     # Identifiers parsed from the URL.
     arxiv_id = models.CharField(max_length=40, blank=True, db_index=True)
     arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
     doi = models.CharField(max_length=300, blank=True, db_index=True)
+    youtube_id = models.CharField(max_length=20, blank=True)
 
     # Fetched metadata; stored as text and escaped on output.
     authors = models.JSONField(default=list, blank=True)
@@ -70,8 +75,15 @@ class Resource(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
 
+    # Search: the text of the title, authors, abstract, notes and tags, kept by
+    # resources.services.library.resource_index; on PostgreSQL also as a tsvector
+    # with a GIN index (migration 0003), on SQLite searched with LIKE.
+    search_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["kind"]), models.Index(fields=["health"])]
 
     def __str__(self):
         return self.title or self.url
@@ -82,3 +94,79 @@ class Resource(models.Model):
     @property
     def is_broken(self) -> bool:
         return self.health == self.Health.BROKEN
+
+
+class Mention(models.Model):
+    """A resource linked from a meeting's minutes, recap or agenda (or presented in a talk)."""
+
+    class Section(models.TextChoices):
+        MINUTES = "minutes", "minutes"
+        RECAP = "recap", "recap"
+        AGENDA = "agenda", "agenda"
+        TALK = "talk", "talk"
+        MATERIALS = "materials", "materials"
+        RESEARCH = "research", "research item"
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="mentions")
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="mentions")
+    section = models.CharField(max_length=10, choices=Section.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting__start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "meeting", "section"], name="mention_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.resource} in {self.meeting} ({self.section})"
+
+
+class ReadingList(models.Model):
+    """An ordered, curated list of resources with a note per item."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    series = models.ForeignKey(
+        "meetings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="reading_lists"
+    )
+    is_public = models.BooleanField(
+        "public", default=True, help_text="Public lists can be read by anyone, signed in or not."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reading_lists"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    resources = models.ManyToManyField(Resource, through="ReadingListItem", related_name="reading_lists")
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("readinglist-detail", kwargs={"pk": self.pk})
+
+
+class ReadingListItem(models.Model):
+    reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="items")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="list_items")
+    position = models.PositiveIntegerField(default=0)
+    note = models.TextField(blank=True, help_text="Markdown.")
+    note_html = models.TextField(blank=True, editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["reading_list", "resource"], name="readinglist_item_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.reading_list}: {self.resource}"

@@ -3,7 +3,6 @@ from django.conf import settings
 
 from tests.factories import PASSWORD, SeriesFactory, UserFactory
 
-
 # Tests speak plain HTTP to the test client and the live server; the HTTPS
 # settings that DEBUG-off turns on are checked by `check --deploy` tests instead.
 settings.SECURE_SSL_REDIRECT = False

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from clubsite.env import env_bool, env_int, env_int_list, env_list
+from clubsite.env import env_bool, env_float, env_int, env_int_list, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = ROOT / "clubsite" / "settings.py"
@@ -143,6 +143,45 @@ def test_env_int_accepts_the_minimum(monkeypatch):
     monkeypatch.setenv("CLUB_NUMBER", "60")
 
     assert env_int("CLUB_NUMBER", 3600, minimum=60) == 60
+
+
+# env_float
+
+
+def test_env_float_reads_number(monkeypatch):
+    monkeypatch.setenv("CLUB_TIMEOUT", "2.5")
+
+    assert env_float("CLUB_TIMEOUT", 10.0, minimum=0.1) == 2.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("soon", "CLUB_TIMEOUT='soon' is not a number."),
+        ("0.05", "CLUB_TIMEOUT=0.05 must be at least 0.1."),
+    ],
+)
+def test_env_float_rejects_words_and_values_under_minimum(monkeypatch, raw, message):
+    monkeypatch.setenv("CLUB_TIMEOUT", raw)
+
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        env_float("CLUB_TIMEOUT", 10.0, minimum=0.1)
+
+    assert str(excinfo.value) == message
+
+
+@pytest.mark.xfail(
+    reason=(
+        "env_float (clubsite/env.py) accepts 'nan': every comparison with NaN is False, "
+        "so the minimum check passes"
+    ),
+    strict=True,
+)
+def test_env_float_rejects_nan(monkeypatch):
+    monkeypatch.setenv("CLUB_TIMEOUT", "nan")
+
+    with pytest.raises(ImproperlyConfigured):
+        env_float("CLUB_TIMEOUT", 10.0, minimum=0.1)
 
 
 # env_list and env_int_list

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, Minutes, MinutesRevision
+from resources.services.library import mentions_sync
 
 
 class MinutesConflict(Exception):
@@ -66,6 +67,8 @@ def minutes_save(
         MinutesRevision.objects.create(
             minutes=minutes, number=minutes.revision, body=body, author=by, created_at=now, note=note
         )
+        # Links in the text become library resources, mentioned by this meeting.
+        mentions_sync(meeting=meeting, section=kind, text=body, by=by)
     return SaveResult(minutes=minutes, changed=True)
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, Series
+from resources.services.library import mentions_sync
 
 
 def series_save(*, series: Series, by, organisers=None, members=None) -> Series:
@@ -22,7 +23,7 @@ def series_save(*, series: Series, by, organisers=None, members=None) -> Series:
     return series
 
 
-def meeting_save(*, meeting: Meeting, talks=None) -> Meeting:
+def meeting_save(*, meeting: Meeting, talks=None, by=None) -> Meeting:
     """Save a meeting (new or edited) with its agenda rendered, and its talks formset if given."""
     meeting.agenda_html = render_markdown(meeting.agenda)
     with transaction.atomic():
@@ -45,4 +46,5 @@ def meeting_save(*, meeting: Meeting, talks=None) -> Meeting:
                     continue
                 form.instance.order = position
             talks.save()
+        mentions_sync(meeting=meeting, section="agenda", text=meeting.agenda, by=by)
     return meeting

@@ -13,6 +13,7 @@ from meetings.forms.meetings import MeetingForm, SeriesForm, TalkFormSet
 from meetings.models import Meeting, Minutes, Series
 from meetings.services.series import meeting_save, series_save
 from meetings.views.common import refuse
+from resources.selectors import meeting_resources, resources_recent
 
 
 def dashboard(request):
@@ -21,8 +22,6 @@ def dashboard(request):
         "latest_minutes": selectors.minutes_latest(user=request.user),
         "can_add_series": request.user.has_perm("meetings.add_series"),
     }
-    from resources.selectors import resources_recent
-
     context["recent_resources"] = resources_recent(user=request.user, limit=5)
     return render(request, "meetings/dashboard.html", context)
 
@@ -74,6 +73,7 @@ def series_create(request):
     return render(request, "meetings/series_form.html", {"form": form, "series": None})
 
 
+@login_required
 def series_edit(request, slug):
     series = selectors.series_get_visible(user=request.user, slug=slug)
     if denied := refuse(
@@ -115,6 +115,7 @@ def meeting_detail(request, slug, pk):
             "can_organise": request.user.has_perm("meetings.change_meeting", meeting),
             "can_edit_minutes": request.user.has_perm("meetings.edit_minutes", meeting),
             "saved_kind": request.GET.get("saved", ""),
+            "materials": meeting_resources(meeting=meeting),
         },
     )
 
@@ -127,7 +128,7 @@ def _meeting_form(request, series, meeting):
             meeting = form.save(commit=False)
             meeting.series = series
             try:
-                meeting = meeting_save(meeting=meeting, talks=talks)
+                meeting = meeting_save(meeting=meeting, talks=talks, by=request.user)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -139,6 +140,7 @@ def _meeting_form(request, series, meeting):
         ), meeting
 
 
+@login_required
 def meeting_create(request, slug):
     series = selectors.series_get_visible(user=request.user, slug=slug)
     if denied := refuse(
@@ -158,6 +160,7 @@ def meeting_create(request, slug):
     return redirect(meeting)
 
 
+@login_required
 def meeting_edit(request, slug, pk):
     meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
     if denied := refuse(

@@ -1,6 +1,7 @@
 import difflib
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +44,7 @@ def diff_lines(old: str, new: str, *, old_label: str, new_label: str) -> list[tu
     return lines
 
 
+@login_required
 def minutes_edit(request, slug, pk, kind_slug):
     kind = _kind(kind_slug)
     meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
@@ -154,6 +156,7 @@ def minutes_history(request, slug, pk, kind_slug):
     )
 
 
+@login_required
 @require_POST
 def minutes_restore(request, slug, pk, kind_slug):
     kind = _kind(kind_slug)
@@ -170,6 +173,7 @@ def minutes_restore(request, slug, pk, kind_slug):
     return redirect(reverse("minutes-history", kwargs={"slug": slug, "pk": pk, "kind_slug": kind_slug}))
 
 
+@login_required
 @require_POST
 def minutes_publish(request, slug, pk, kind_slug):
     kind = _kind(kind_slug)

@@ -285,13 +285,6 @@ def test_minutes_save_after_session_expired_signs_in_and_offers_draft(
     assert (minutes.revision, minutes.body, minutes.updated_by) == (1, text, member)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "minutes_edit looks the meeting up as the (now anonymous) visitor before asking for a "
-        "sign-in, so a members-only series answers 404 instead of the sign-in page"
-    ),
-    strict=True,
-)
 def test_minutes_save_after_session_expired_in_members_only_series_signs_in(
     page, live_server, private_series, member, sign_in
 ):
@@ -393,13 +386,6 @@ def test_minutes_scripts_handlers_and_javascript_links_never_reach_the_page(
     assert_no_script_reached(page, "#preview")
 
 
-@pytest.mark.xfail(
-    reason=(
-        "templates/meetings/minutes_edit.html writes the body straight after <textarea ...>; "
-        "HTML parsing drops a first newline there, so a leading blank line is lost"
-    ),
-    strict=True,
-)
 def test_minutes_editor_keeps_leading_blank_line(page, live_server, meeting, member, sign_in):
     body = "\n# Notes\n\nStarted with a blank line.\n"
     minutes_save(meeting=meeting, kind="minutes", body=body, base_revision=0, by=member)

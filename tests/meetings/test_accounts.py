@@ -4,6 +4,7 @@ Through the test client where a person would click, through the services and tas
 where the site works on its own.
 """
 
+import contextlib
 import hashlib
 import re
 from datetime import timedelta
@@ -190,6 +191,20 @@ def test_password_reset_emails_link_that_sets_new_password(client, member, mailo
     assert signed_in_user_id(client) == str(member.pk)
 
 
+@pytest.mark.xfail(
+    reason=(
+        "PasswordResetView (meetings/urls.py) gets site_name from the request host, not "
+        "settings.SITE_NAME: the email reads 'Reset your testserver password'"
+    ),
+    strict=True,
+)
+def test_password_reset_email_names_site(client, member, mailoutbox):
+    client.post(reverse("password_reset"), {"email": "ada@example.org"})
+
+    assert mailoutbox[0].subject == "Reset your clubsite password"
+    assert 'your account "ada" on clubsite.' in mailoutbox[0].body
+
+
 def test_password_reset_link_works_once(client, member, mailoutbox):
     client.post(reverse("password_reset"), {"email": "ada@example.org"})
     link = RESET_LINK.search(mailoutbox[0].body).group(1)
@@ -292,7 +307,7 @@ def test_invitation_create_replaces_earlier_unused_invitation(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         first, first_token = accounts.invitation_create(email="new@example.org", invited_by=organiser)
-        second, second_token = accounts.invitation_create(email="NEW@example.org", invited_by=organiser)
+        _second, second_token = accounts.invitation_create(email="NEW@example.org", invited_by=organiser)
 
     first.refresh_from_db()
     assert not first.is_usable
@@ -309,7 +324,7 @@ def test_invitation_token_stored_only_as_sha256(
     invitation = Invitation.objects.get()
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Invitation._meta.db_table}")  # noqa: S608 - table name is ours
+        cursor.execute(f"SELECT * FROM {Invitation._meta.db_table}")
         rows = cursor.fetchall()
     assert len(rows) == 1
     assert not any(token in str(value) for value in rows[0])
@@ -367,9 +382,7 @@ def test_invitation_link_shows_accept_form(client, organiser, series):
     response = client.get(reverse("invitation-accept", args=[token]))
 
     assertContains(response, "<h1>Join clubsite</h1>", html=True)
-    assertContains(
-        response, "You were invited as <strong>new@example.org</strong> to IGR-data ML Club.", html=False
-    )
+    assertContains(response, "You were invited as <strong>new@example.org</strong> to IGR-data ML Club.")
     assert Page(response.content).input_value("username") is None
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
 
@@ -482,6 +495,36 @@ def test_invitation_accept_taken_username_is_form_error(client, organiser, membe
     assert invitation.is_usable
 
 
+def test_invitation_accept_email_taken_since_invitation_is_form_error(client, organiser, member):
+    invitation, token = make_invitation(email="late@example.org", invited_by=organiser)
+    member.email = "LATE@example.org"
+    member.save()
+
+    response = client.post(
+        reverse("invitation-accept", args=[token]),
+        {"username": "newbie", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+    assertContains(response, "An account with this email address already exists.")
+    assert not User.objects.filter(username="newbie").exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_invitation_accepted_member_signs_in_with_login_form(client, organiser):
+    _invitation, token = make_invitation(invited_by=organiser)
+    client.post(
+        reverse("invitation-accept", args=[token]),
+        {"username": "newbie", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    client.post(reverse("logout"))
+
+    response = client.post(reverse("login"), {"username": "newbie", "password": NEW_PASSWORD})
+
+    assertRedirects(response, "/")
+    assert signed_in_user_id(client) == str(User.objects.get(username="newbie").pk)
+
+
 def test_invitation_accept_service_refuses_used_token(organiser):
     _invitation, token = make_invitation(invited_by=organiser)
     accounts.invitation_accept(token=token, username="newbie", password=NEW_PASSWORD)
@@ -497,7 +540,7 @@ def test_invitation_accept_service_refuses_used_token(organiser):
 
 
 def test_invitations_purge_expired_deletes_only_long_expired_unaccepted(organiser, member):
-    old, _ = make_invitation(email="old@example.org", expires_in=-timedelta(days=31))
+    _old, _ = make_invitation(email="old@example.org", expires_in=-timedelta(days=31))
     recent, _ = make_invitation(email="recent@example.org", expires_in=-timedelta(days=29))
     accepted, _ = make_invitation(
         email="joined@example.org",
@@ -615,6 +658,23 @@ def test_setup_site_second_run_prints_no_password(db):
     assert User.objects.filter(username="organiser").count() == 1
 
 
+@pytest.mark.xfail(
+    reason=(
+        "organiser_ensure (meetings/services/accounts.py) gives every new organiser the fixed "
+        "email organiser@localhost; with one already taken the case-insensitive unique email "
+        "constraint raises IntegrityError"
+    ),
+    strict=True,
+)
+def test_setup_site_other_username_after_first_run_creates_second_organiser(db):
+    run_setup_site("--no-demo")
+
+    output = run_setup_site("--no-demo", "--username", "admin")
+
+    assert "    username: admin\n" in output
+    assert User.objects.get(username="admin").is_superuser
+
+
 def test_organiser_ensure_password_differs_between_fresh_databases(db):
     _first_user, first = accounts.organiser_ensure()
     User.objects.filter(username="organiser").delete()
@@ -673,10 +733,8 @@ def test_base_layout_landmarks_nav_and_local_assets(member_client, series):
         ("Library", "library"),
         ("Reading lists", "readinglist-list"),
     ]:
-        try:
+        with contextlib.suppress(NoReverseMatch):
             expected_nav.append((label, reverse(name)))
-        except NoReverseMatch:
-            pass
     assert page.nav_links == expected_nav
 
     assets = [attrs["src"] for tag, attrs in page.tags if tag == "script" and "src" in attrs]

@@ -89,7 +89,7 @@ def test_minutes_editor_get_shows_current_text_and_revision(member_client, meeti
     response = member_client.get(_edit_url(meeting))
 
     content = response.content.decode()
-    assert ">we met</textarea>" in content
+    assert ">\nwe met</textarea>" in content
     assert 'name="base_revision" value="1"' in content
     assert f'data-draft-key="clubsite:draft:{meeting.pk}:minutes"' in content
 
@@ -114,7 +114,7 @@ def test_minutes_editor_conflict_keeps_my_text_and_shows_theirs(member_client, m
     assert response.status_code == 409
     content = response.content.decode()
     assert "Someone else saved while you were editing" in content
-    assert ">my line</textarea>" in content  # my text, in the editor
+    assert ">\nmy line</textarea>" in content  # my text, in the editor
     assert "their line</textarea>" in content  # their saved text
     assert '<span class="del">-their line</span>' in content
     assert '<span class="add">+my line</span>' in content
@@ -140,12 +140,16 @@ def test_minutes_editor_refuses_visitors_with_sign_in_redirect(client, meeting):
     assert not Minutes.objects.filter(body="vandal").exists()
 
 
-def test_minutes_editor_private_series_is_404_for_visitors(client, private_series):
-    meeting = MeetingFactory(series=private_series)
+def test_minutes_editor_private_series_sends_visitors_to_sign_in_revealing_nothing(client, private_series):
+    meeting = MeetingFactory(series=private_series, title="Hush")
 
     response = client.get(_edit_url(meeting))
+    unknown = client.get(_edit_url(meeting).replace(f"/{meeting.pk}/", "/999999/"))
 
-    assert response.status_code == 404
+    # Any editor URL, real or not, answers the same way: sign in first.
+    assert response.status_code == unknown.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert b"Hush" not in response.content
 
 
 def test_minutes_editor_unknown_kind_is_404(member_client, meeting):
@@ -158,7 +162,7 @@ def test_minutes_editor_rejects_missing_base_revision_keeping_text(member_client
     response = member_client.post(_edit_url(meeting), {"body": "keep me"})
 
     assert response.status_code == 200
-    assert ">keep me</textarea>" in response.content.decode()
+    assert ">\nkeep me</textarea>" in response.content.decode()
     assert not Minutes.objects.filter(body="keep me").exists()
 
 

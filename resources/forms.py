@@ -1,0 +1,82 @@
+from django import forms
+
+from meetings.models import Series
+from resources.models import ReadingList, ReadingListItem, Resource
+
+KIND_CHOICES = [("", "Guess from the link"), *Resource.Kind.choices]
+
+
+class TagsField(forms.CharField):
+    """Tags typed as "gans, pytorch, review" (commas; spaces allowed inside a tag)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("help_text", "Separate tags with commas, e.g. gans, review, pytorch.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class ResourceAddForm(forms.Form):
+    url = forms.CharField(
+        label="Link",
+        max_length=2000,
+        help_text="A URL, an arXiv id (arXiv:1707.08567) or a DOI (10.1088/2632-2153/abb93a).",
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "url", "autocomplete": "off"}),
+    )
+    title = forms.CharField(max_length=500, required=False, help_text="Leave empty to use the fetched title.")
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
+    tags = TagsField()
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown.")
+
+
+class ResourceEditForm(forms.Form):
+    title = forms.CharField(max_length=500, required=False)
+    kind = forms.ChoiceField(choices=Resource.Kind.choices)
+    tags = TagsField()
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown.")
+
+
+class ReadingListForm(forms.ModelForm):
+    class Meta:
+        model = ReadingList
+        fields = ["title", "description", "series", "is_public"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].queryset = Series.objects.order_by("name")
+        self.fields["series"].required = False
+
+
+class ReadingListAddForm(forms.Form):
+    url = forms.CharField(
+        label="Add a link", max_length=2000, help_text="A URL, arXiv id or DOI; it joins the library too."
+    )
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReadingListItemNoteForm(forms.ModelForm):
+    class Meta:
+        model = ReadingListItem
+        fields = ["note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class TagRenameForm(forms.Form):
+    name = forms.CharField(max_length=100, label="New name")
+
+
+class TagMergeForm(forms.Form):
+    sources = forms.CharField(
+        label="Merge these tags", max_length=1000, help_text="Comma-separated names of the tags to fold in."
+    )
+    target = forms.CharField(label="into this tag", max_length=100)

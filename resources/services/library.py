@@ -1,0 +1,195 @@
+"""The library's writes: adding resources (one record per paper), editing, tags, mentions."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from taggit.models import Tag, TaggedItem
+
+from meetings.markdown import extract_links, render_markdown
+from resources.models import Mention, Resource
+from resources.services.links import InvalidLink, ParsedLink, parse_link
+
+IDENTIFIER_KINDS = {Resource.Kind.PAPER}
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Trim, drop empties and duplicates (case-insensitively), keep the first spelling."""
+    seen, result = set(), []
+    for tag in tags:
+        name = " ".join(str(tag).split()).strip(" ,#")[:100]
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            result.append(name)
+    return result
+
+
+def parse_or_error(url: str, field: str = "url") -> ParsedLink:
+    try:
+        return parse_link(url)
+    except InvalidLink as error:
+        raise ValidationError({field: str(error)}) from None
+
+
+def resource_add(
+    *,
+    url: str,
+    by=None,
+    title: str = "",
+    kind: str = "",
+    tags: Iterable[str] = (),
+    notes: str = "",
+    meeting=None,
+    section: str = "",
+) -> tuple[Resource, bool]:
+    """Add a link to the library, or find the record it already has (adding the new tags and mention).
+
+    Returns (resource, created). Raises ValidationError for a link that cannot be added.
+    """
+    parsed = parse_or_error(url)
+    title = title.strip()
+    tags = clean_tags(tags)
+    with transaction.atomic():
+        resource, created = Resource.objects.get_or_create(
+            url=parsed.url,
+            defaults={
+                "title": title[:500],
+                "title_locked": bool(title),
+                "kind": kind or parsed.kind,
+                "notes": notes,
+                "notes_html": render_markdown(notes) if notes else "",
+                "added_by": by,
+                "arxiv_id": parsed.arxiv_id,
+                "arxiv_version": parsed.arxiv_version,
+                "doi": parsed.doi,
+                "youtube_id": parsed.youtube_id,
+            },
+        )
+        changed = []
+        if not created:
+            if title and not resource.title:
+                resource.title, resource.title_locked = title[:500], True
+                changed += ["title", "title_locked"]
+            if parsed.arxiv_version and (resource.arxiv_version or 0) < parsed.arxiv_version:
+                resource.arxiv_version = parsed.arxiv_version
+                changed.append("arxiv_version")
+            if changed:
+                resource.save(update_fields=[*changed, "updated_at"])
+        if tags:
+            resource.tags.add(*tags)
+        if meeting is not None and section:
+            Mention.objects.get_or_create(resource=resource, meeting=meeting, section=section)
+        if created or tags or changed:
+            resource_index(resource=resource)
+    return resource, created
+
+
+def resource_update(
+    *, resource: Resource, title: str, kind: str, tags: Iterable[str], notes: str, by=None
+) -> Resource:
+    """Save a member's edit of a resource; a title they type is kept over fetched metadata."""
+    title = title.strip()
+    with transaction.atomic():
+        if title != resource.title:
+            resource.title_locked = bool(title)
+        resource.title = title[:500]
+        resource.kind = kind
+        resource.notes = notes
+        resource.notes_html = render_markdown(notes) if notes else ""
+        resource.full_clean(exclude=["url"])
+        resource.save()
+        resource.tags.set(clean_tags(tags))
+        resource_index(resource=resource)
+    return resource
+
+
+def resource_index(*, resource: Resource) -> None:
+    """Recompute the resource's search text (and its tsvector on PostgreSQL)."""
+    authors = " ".join(
+        a.get("name") or f"{a.get('given', '')} {a.get('family', '')}".strip()
+        for a in resource.authors
+        if isinstance(a, dict)
+    )
+    tags = " ".join(resource.tags.names())
+    text = "\n".join(
+        part
+        for part in [
+            resource.title,
+            authors,
+            resource.venue,
+            resource.abstract,
+            resource.notes,
+            tags,
+            resource.url,
+        ]
+        if part
+    )
+    Resource.objects.filter(pk=resource.pk).update(search_text=text)
+    resource.search_text = text
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchVector
+        from django.db.models import Value
+
+        Resource.objects.filter(pk=resource.pk).update(
+            search_vector=SearchVector(Value(resource.title), weight="A", config="english")
+            + SearchVector(Value(f"{authors} {tags}"), weight="B", config="english")
+            + SearchVector(
+                Value(f"{resource.abstract} {resource.notes} {resource.venue}"), weight="C", config="english"
+            )
+        )
+
+
+def mentions_sync(*, meeting, section: str, text: str, by=None) -> list[Resource]:
+    """Make the links in a meeting's section its mentions: add new ones, drop removed ones.
+
+    A link taken out of the text loses its mention, never its resource.
+    """
+    resources, seen = [], set()
+    for url in extract_links(text):
+        try:
+            parsed = parse_link(url)
+        except InvalidLink:
+            continue
+        if parsed.url in seen:
+            continue
+        seen.add(parsed.url)
+        resource, _ = resource_add(url=url, by=by, meeting=meeting, section=section)
+        resources.append(resource)
+    Mention.objects.filter(meeting=meeting, section=section).exclude(
+        resource__in=[r.pk for r in resources]
+    ).delete()
+    return resources
+
+
+def tag_rename(*, tag: Tag, name: str) -> Tag:
+    """Rename a tag; renaming onto an existing tag (any case) merges the two."""
+    name = clean_tags([name])
+    if not name:
+        raise ValidationError({"name": "Give the tag a name."})
+    existing = Tag.objects.filter(name__iexact=name[0]).exclude(pk=tag.pk).first()
+    if existing:
+        return tags_merge(sources=[tag], target=existing)
+    tag.name = name[0]
+    tag.slug = ""
+    tag.save()  # taggit makes a new unique slug from the name
+    return tag
+
+
+def tags_merge(*, sources: Iterable[Tag], target: Tag) -> Tag:
+    """Move every use of the source tags onto the target tag and delete the sources."""
+    with transaction.atomic():
+        for source in sources:
+            if source.pk == target.pk:
+                continue
+            already = TaggedItem.objects.filter(tag=target).values_list("content_type_id", "object_id")
+            already = set(already)
+            for item in TaggedItem.objects.filter(tag=source):
+                if (item.content_type_id, item.object_id) in already:
+                    item.delete()
+                else:
+                    item.tag = target
+                    item.save(update_fields=["tag"])
+            source.delete()
+        for resource in Resource.objects.filter(tags=target):
+            resource_index(resource=resource)
+    return target
