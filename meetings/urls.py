@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(
             subject_template_name="emails/password_reset_subject.txt",
             email_template_name="emails/password_reset.txt",
+            extra_email_context={"site_name": settings.SITE_NAME},
         ),
         name="password_reset",
     ),

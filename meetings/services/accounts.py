@@ -98,9 +98,7 @@ def invitations_purge_expired(*, older_than_days: int = 30) -> int:
     return deleted
 
 
-def organiser_ensure(
-    *, username: str = "organiser", email: str = "organiser@localhost"
-) -> tuple[object, str | None]:
+def organiser_ensure(*, username: str = "organiser", email: str = "") -> tuple[object, str | None]:
     """Make sure a staff organiser account exists; return it and a new password if one was made."""
     user = User.objects.filter(username=username).first()
     if user is not None:

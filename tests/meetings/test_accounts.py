@@ -191,13 +191,6 @@ def test_password_reset_emails_link_that_sets_new_password(client, member, mailo
     assert signed_in_user_id(client) == str(member.pk)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "PasswordResetView (meetings/urls.py) gets site_name from the request host, not "
-        "settings.SITE_NAME: the email reads 'Reset your testserver password'"
-    ),
-    strict=True,
-)
 def test_password_reset_email_names_site(client, member, mailoutbox):
     client.post(reverse("password_reset"), {"email": "ada@example.org"})
 
@@ -658,14 +651,6 @@ def test_setup_site_second_run_prints_no_password(db):
     assert User.objects.filter(username="organiser").count() == 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "organiser_ensure (meetings/services/accounts.py) gives every new organiser the fixed "
-        "email organiser@localhost; with one already taken the case-insensitive unique email "
-        "constraint raises IntegrityError"
-    ),
-    strict=True,
-)
 def test_setup_site_other_username_after_first_run_creates_second_organiser(db):
     run_setup_site("--no-demo")
 
