@@ -169,6 +169,32 @@ HTTP_CONNECT_TIMEOUT = env_float("HTTP_CONNECT_TIMEOUT", 10.0, minimum=0.1)
 HTTP_READ_TIMEOUT = env_float("HTTP_READ_TIMEOUT", 20.0, minimum=0.1)
 LINKCHECK_ALLOWED_INTERNAL_HOSTS = env_list("LINKCHECK_ALLOWED_INTERNAL_HOSTS", [])
 
+# Link health: how a check is made, how politely, and when a link is called broken.
+LINKCHECK_CONNECT_TIMEOUT = env_float("LINKCHECK_CONNECT_TIMEOUT", 10.0, minimum=0.1)
+LINKCHECK_READ_TIMEOUT = env_float("LINKCHECK_READ_TIMEOUT", 20.0, minimum=0.1)
+LINKCHECK_DEADLINE = env_float("LINKCHECK_DEADLINE", 30.0, minimum=0.5)
+LINKCHECK_MAX_REDIRECTS = env_int("LINKCHECK_MAX_REDIRECTS", 10, minimum=0)
+LINKCHECK_MAX_BYTES = env_int("LINKCHECK_MAX_BYTES", 64 * 1024, minimum=1024)
+LINKCHECK_RETRIES = env_int("LINKCHECK_RETRIES", 2, minimum=0)
+LINKCHECK_RETRY_AFTER_MAX = env_float("LINKCHECK_RETRY_AFTER_MAX", 60.0, minimum=0)
+LINKCHECK_HOST_CONCURRENCY = env_int("LINKCHECK_HOST_CONCURRENCY", 2, minimum=1)
+LINKCHECK_HOST_SPACING = env_float("LINKCHECK_HOST_SPACING", 1.0, minimum=0)
+LINKCHECK_SLOW_HOSTS = {"arxiv.org": 3.0, "export.arxiv.org": 3.0}
+LINKCHECK_EXCLUDED_HOSTS = env_list("LINKCHECK_EXCLUDED_HOSTS", [])
+LINKCHECK_THREADS = env_int("LINKCHECK_THREADS", 16, minimum=1)
+LINKCHECK_BATCH_SIZE = env_int("LINKCHECK_BATCH_SIZE", 50, minimum=1)
+LINKCHECK_BROKEN_AFTER_FAILURES = env_int("LINKCHECK_BROKEN_AFTER_FAILURES", 3, minimum=1)
+LINKCHECK_BROKEN_AFTER_DAYS = env_float("LINKCHECK_BROKEN_AFTER_DAYS", 3.0, minimum=0)
+LINKCHECK_RECHECK_HEALTHY_DAYS = env_float("LINKCHECK_RECHECK_HEALTHY_DAYS", 7.0, minimum=0)
+LINKCHECK_RECHECK_FAILING_HOURS = env_float("LINKCHECK_RECHECK_FAILING_HOURS", 24.0, minimum=0)
+PAGE_HEAD_MAX_BYTES = env_int("PAGE_HEAD_MAX_BYTES", 512 * 1024, minimum=1024)
+
+# Metadata: arXiv asks for one request every 3 seconds and one connection at a time.
+ARXIV_BATCH_SIZE = env_int("ARXIV_BATCH_SIZE", 100, minimum=1)
+ARXIV_MIN_INTERVAL = env_float("ARXIV_MIN_INTERVAL", 3.0, minimum=0)
+CROSSREF_CONCURRENCY = env_int("CROSSREF_CONCURRENCY", 3, minimum=1)
+METADATA_RETRIES = env_int("METADATA_RETRIES", 3, minimum=0)
+
 SPEAKER_REMINDER_DAYS = env_int_list("SPEAKER_REMINDER_DAYS", [7, 1])
 
 # Celery: an embedded filesystem broker under var/ unless CELERY_BROKER_URL names one.
@@ -196,6 +222,14 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-invitations": {
         "task": "meetings.invitations_purge_expired",
         "schedule": crontab(minute=17, hour=3),
+    },
+    "dispatch-due-link-checks": {
+        "task": "resources.linkchecks_dispatch_due",
+        "schedule": env_float("LINKCHECK_DISPATCH_EVERY", 300.0, minimum=10),
+    },
+    "fetch-pending-metadata": {
+        "task": "resources.metadata_dispatch_pending",
+        "schedule": env_float("METADATA_DISPATCH_EVERY", 600.0, minimum=10),
     },
 }
 

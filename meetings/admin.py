@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from meetings.models import Invitation, Meeting, Minutes, MinutesRevision, Series, Talk, User
+from meetings.models import (
+    Invitation,
+    Meeting,
+    Minutes,
+    MinutesRevision,
+    ResearchItem,
+    ResearchItemEvent,
+    Series,
+    Talk,
+    User,
+)
 
 
 @admin.register(User)
@@ -81,3 +91,22 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ("series", ("accepted_at", admin.EmptyFieldListFilter))
     search_fields = ("email",)
     readonly_fields = ("token_hash", "sent_at", "accepted_at", "accepted_user")
+
+
+class ResearchItemEventInline(admin.TabularInline):
+    model = ResearchItemEvent
+    extra = 0
+    fields = ("created_at", "actor", "from_status", "to_status", "reason", "from_assignee", "to_assignee")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ResearchItem)
+class ResearchItemAdmin(admin.ModelAdmin):
+    list_display = ("text", "meeting", "status", "assignee", "status_changed_at")
+    list_filter = ("status", "meeting__series", ("assignee", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("text", "drop_reason", "assignee__username", "meeting__title")
+    list_select_related = ("meeting__series", "assignee")
+    autocomplete_fields = ("meeting", "assignee", "resource")
+    readonly_fields = ("text_html", "status_changed_by", "status_changed_at", "assignment_notified")
+    inlines = [ResearchItemEventInline]

@@ -305,3 +305,113 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class ResearchItem(models.Model):
+    """A "to research" item raised at a meeting: ticked off, dropped with a reason, or left open."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="research_items")
+    text = models.CharField(max_length=1000, help_text="Short Markdown.")
+    text_html = models.TextField(blank=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    drop_reason = models.CharField(max_length=500, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="research_items",
+    )
+    resource = models.ForeignKey(
+        "resources.Resource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="research_items",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Who was last emailed about being assigned: the email goes once per assignment.
+    assignment_notified = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["status", "assignee"]),
+            models.Index(fields=["meeting", "position"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="dropped") | ~models.Q(drop_reason=""),
+                name="research_item_dropped_has_reason",
+                violation_error_message="Say why the item is dropped.",
+            )
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def get_absolute_url(self):
+        return f"{self.meeting.get_absolute_url()}#item-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def set_status(self, status: str, *, by, reason: str = "") -> str:
+        """Change the status (a rule about this one row); returns the status it had before."""
+        from django.core.exceptions import ValidationError
+
+        if status not in self.Status.values:
+            raise ValidationError({"status": f"Unknown status {status!r}."})
+        reason = reason.strip()
+        if status == self.Status.DROPPED and not reason:
+            raise ValidationError(
+                {"reason": "Say why the item is dropped, e.g. “duplicate of a paper I have”."}
+            )
+        before = self.status
+        self.status = status
+        self.drop_reason = reason if status == self.Status.DROPPED else ""
+        self.status_changed_by = by
+        self.status_changed_at = timezone.now()
+        return before
+
+
+class ResearchItemEvent(models.Model):
+    """Every status change or reassignment of a research item: who, when, from, to."""
+
+    item = models.ForeignKey(ResearchItem, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=8, blank=True)
+    to_status = models.CharField(max_length=8, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    from_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.from_status} → {self.to_status}"

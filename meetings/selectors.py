@@ -167,3 +167,70 @@ def meetings_with_minutes_feed(*, series: Series, limit: int = 30):
         )
         .order_by(F("start").desc(nulls_last=True), "-sequence", "-pk")[:limit]
     )
+
+
+def _research_items_qs():
+    from meetings.models import ResearchItem, ResearchItemEvent
+
+    return ResearchItem.objects.select_related(
+        "assignee", "resource", "raised_by", "status_changed_by", "meeting__series"
+    ).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=ResearchItemEvent.objects.select_related("actor", "from_assignee", "to_assignee"),
+        )
+    )
+
+
+def research_items_for_meeting(*, meeting: Meeting):
+    """The meeting page's items in one query: (raised here, in order; still open from earlier meetings)."""
+    earlier = Q(meeting__start__isnull=False) | Q(meeting__sequence__lt=meeting.sequence)
+    if meeting.start is not None:
+        earlier = Q(meeting__start__lt=meeting.start)
+    carried_q = Q(meeting__series_id=meeting.series_id, status="open") & earlier & ~Q(meeting=meeting)
+    items = list(
+        _research_items_qs()
+        .filter(Q(meeting=meeting) | carried_q)
+        .order_by(F("meeting__start").asc(nulls_last=True), "meeting__sequence", "position", "pk")
+    )
+    own = [item for item in items if item.meeting_id == meeting.pk]
+    carried = [item for item in items if item.meeting_id != meeting.pk]
+    return own, carried
+
+
+def research_board(*, user, assignee=None, unassigned=False, series_slug="", status="open", meeting_id=None):
+    """Research items across meetings and series the user can see, filtered."""
+    from meetings.models import ResearchItem
+
+    qs = _research_items_qs().filter(meeting__series__in=series_visible_to(user))
+    if status in ResearchItem.Status.values:
+        qs = qs.filter(status=status)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    elif unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    if series_slug:
+        qs = qs.filter(meeting__series__slug=series_slug)
+    if meeting_id:
+        qs = qs.filter(meeting_id=meeting_id)
+    return qs.order_by(F("meeting__start").desc(nulls_last=True), "-meeting__sequence", "position", "pk")
+
+
+def research_counts_by_assignee(*, qs):
+    """How many of the given items each assignee has (None: unassigned)."""
+    return list(
+        qs.order_by()
+        .values("assignee__username", "assignee__display_name", "assignee__first_name", "assignee__last_name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "assignee__username")
+    )
+
+
+def research_items_mine(*, user, limit: int = 10):
+    if not (user and user.is_authenticated):
+        return []
+    return list(
+        _research_items_qs()
+        .filter(assignee=user, status="open")
+        .order_by(F("meeting__start").desc(nulls_last=True), "position")[:limit]
+    )

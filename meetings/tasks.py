@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from meetings.models import Invitation, Minutes
-from meetings.services import accounts
+from meetings.models import Invitation, Minutes, ResearchItem
+from meetings.services import accounts, research
 from meetings.services import minutes as minutes_services
 
 RETRY = {
@@ -35,3 +35,12 @@ def minutes_send_published(*, minutes_id: int) -> int:
     if minutes is None:
         return 0
     return minutes_services.minutes_send_published_email(minutes=minutes)
+
+
+@shared_task(name="meetings.research_item_notify_assignee", acks_late=True, **RETRY)
+def research_item_notify_assignee(*, item_id: int) -> bool:
+    """Email a research item's assignee (once per assignment)."""
+    item = ResearchItem.objects.select_related("assignee", "meeting__series").filter(pk=item_id).first()
+    if item is None:
+        return False
+    return research.research_item_send_assignment_email(item=item)

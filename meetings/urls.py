@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from meetings.feeds import SeriesMinutesFeed
-from meetings.views import accounts, meetings, minutes
+from meetings.views import accounts, meetings, minutes, research
 
 KIND = "<str:kind_slug>"
 
@@ -72,4 +72,11 @@ urlpatterns = [
         name="minutes-publish",
     ),
     path("markdown/preview/", minutes.markdown_preview, name="markdown-preview"),
+    # Research items
+    path("series/<slug:slug>/meetings/<int:pk>/research/add/", research.research_add, name="research-add"),
+    path("research/", research.research_board, name="research-board"),
+    path("research/<int:pk>/status/", research.research_status, name="research-status"),
+    path("research/<int:pk>/drop/", research.research_drop, name="research-drop"),
+    path("research/<int:pk>/edit/", research.research_edit, name="research-edit"),
+    path("research/<int:pk>/move/", research.research_move, name="research-move"),
 ]

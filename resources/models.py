@@ -63,7 +63,20 @@ class Resource(models.Model):
     authors = models.JSONField(default=list, blank=True)
     abstract = models.TextField(blank=True)
     published_date = models.DateField(null=True, blank=True)
+    # "year", "month" or "day": Crossref often knows only the year.
+    published_date_precision = models.CharField(max_length=5, blank=True)
+    updated_date = models.DateField(null=True, blank=True)
     venue = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    # Crossref/CSL type, e.g. "journal-article", "proceedings-article", "posted-content".
+    container_type = models.CharField(max_length=40, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    comment = models.TextField(blank=True)
+    journal_ref = models.CharField(max_length=500, blank=True)
+    # A description from the page's head (OpenGraph) for links without identifiers.
+    description = models.TextField(blank=True)
+    metadata_attempts = models.PositiveSmallIntegerField(default=0)
     metadata_state = models.CharField(
         max_length=8, choices=MetadataState.choices, default=MetadataState.PENDING
     )
@@ -74,6 +87,11 @@ class Resource(models.Model):
     health = models.CharField(max_length=8, choices=Health.choices, default=Health.UNKNOWN)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    # When the current run of hard failures began (None while the link works).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Where a permanent redirect leads: offered to members as the better URL.
+    permanent_redirect_url = models.URLField(max_length=2000, blank=True)
 
     # Search: the text of the title, authors, abstract, notes and tags, kept by
     # resources.services.library.resource_index; on PostgreSQL also as a tsvector
@@ -170,3 +188,55 @@ class ReadingListItem(models.Model):
 
     def __str__(self):
         return f"{self.reading_list}: {self.resource}"
+
+
+class LinkCheck(models.Model):
+    """One check of a resource's link: its outcome and what the server said."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        REDIRECTED = "redirected", "Redirected"
+        NOT_FOUND = "not_found", "Not found (404/410)"
+        BLOCKED = "blocked", "Blocked (401/403, bot wall)"
+        RATE_LIMITED = "rate_limited", "Rate limited (429)"
+        SERVER_ERROR = "server_error", "Server error (5xx)"
+        TIMEOUT = "timeout", "Timed out"
+        DNS_ERROR = "dns_error", "Unknown host"
+        CONNECTION_ERROR = "connection_error", "Connection failed"
+        TLS_ERROR = "tls_error", "TLS certificate error"
+        REDIRECT_LOOP = "redirect_loop", "Redirect loop"
+        SSRF_BLOCKED = "ssrf_blocked", "Refused: private address"
+        UNSUPPORTED = "unsupported", "Not an http(s) link"
+        EXCLUDED = "excluded", "Host excluded from checks"
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    # [{"status": 301, "url": "https://..."}, ...] in the order followed.
+    redirects = models.JSONField(default=list, blank=True)
+    permanent_redirect = models.BooleanField(default=False)
+    method = models.CharField(max_length=4, blank=True)
+    elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+        indexes = [models.Index(fields=["resource", "-checked_at"])]
+
+    def __str__(self):
+        return f"{self.resource_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class HostThrottle(models.Model):
+    """Politeness per host, shared by every worker: how many requests are in flight
+    and when the next may start. Claimed with SELECT ... FOR UPDATE."""
+
+    host = models.CharField(max_length=255, unique=True)
+    in_flight = models.PositiveSmallIntegerField(default=0)
+    next_allowed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.host

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from meetings.models import Meeting, Series, Talk
 from meetings.services.minutes import minutes_save
+from meetings.services.research import research_items_add
 from meetings.services.series import meeting_save, series_save
 
 User = get_user_model()
@@ -30,6 +31,14 @@ To research:
 - [ ] what is a GAN
 - [ ] what is a CVAE
 - [x] Look into the gravity spy paper
+"""
+
+
+DEMO_RESEARCH = """\
+what is a GAN @ada
+what is a CVAE
+[x] Look into the gravity spy paper - downloaded it
+~~GW ML September rev.~~ same GW review from May 2020 that I already have
 """
 
 
@@ -85,4 +94,6 @@ def demo_load(*, organiser) -> Series | None:
             Talk.objects.create(meeting=meeting, speaker=speaker, title=title)
             if held:
                 minutes_save(meeting=meeting, kind="minutes", body=DEMO_MINUTES, base_revision=0, by=speaker)
+                if offset == -4:
+                    research_items_add(meeting=meeting, text=DEMO_RESEARCH, by=speaker)
     return series

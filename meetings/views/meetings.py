@@ -10,6 +10,7 @@ from django.utils import timezone
 from meetings import selectors
 from meetings.forms import add_service_errors
 from meetings.forms.meetings import MeetingForm, SeriesForm, TalkFormSet
+from meetings.forms.research import ResearchAddForm
 from meetings.models import Meeting, Minutes, Series
 from meetings.services.series import meeting_save, series_save
 from meetings.views.common import refuse
@@ -20,6 +21,7 @@ def dashboard(request):
     context = {
         "next_meetings": selectors.dashboard_next_meetings(user=request.user),
         "latest_minutes": selectors.minutes_latest(user=request.user),
+        "my_research": selectors.research_items_mine(user=request.user),
         "can_add_series": request.user.has_perm("meetings.add_series"),
     }
     context["recent_resources"] = resources_recent(user=request.user, limit=5)
@@ -97,8 +99,10 @@ def series_edit(request, slug):
     return render(request, "meetings/series_form.html", {"form": form, "series": series})
 
 
-def meeting_detail(request, slug, pk):
+def meeting_detail(request, slug, pk, research_form=None, status=200):
     meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
+    can_add_research = request.user.has_perm("meetings.add_researchitem", meeting)
+    research_items, carried_over = selectors.research_items_for_meeting(meeting=meeting)
     documents = {doc.kind: doc for doc in meeting.documents.all()}
     previous, following = selectors.meeting_neighbours(meeting=meeting)
     series = meeting.series
@@ -116,7 +120,13 @@ def meeting_detail(request, slug, pk):
             "can_edit_minutes": request.user.has_perm("meetings.edit_minutes", meeting),
             "saved_kind": request.GET.get("saved", ""),
             "materials": meeting_resources(meeting=meeting),
+            "research_items": research_items,
+            "carried_over": carried_over,
+            "can_add_research": can_add_research,
+            "can_change": can_add_research,
+            "research_form": research_form or (ResearchAddForm() if can_add_research else None),
         },
+        status=status,
     )
 
 
