@@ -53,7 +53,7 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
         struck = STRUCK.match(line)
         if struck:
             line = struck.group("text").strip()
-            reason = struck.group("reason").strip(" -–—:") or "Struck through."
+            reason = struck.group("reason").strip(" -:\u2013\u2014") or "Struck through."
             status = ResearchItem.Status.DROPPED
         assignee = None
         for match in MENTION.finditer(line):

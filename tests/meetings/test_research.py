@@ -282,7 +282,7 @@ def test_research_edit_bad_url_is_a_form_error(member_client, meeting, member):
 
 
 def test_research_move_reorders(member_client, meeting, member):
-    first, second, third = research.research_items_add(meeting=meeting, text="a\nb\nc", by=member)
+    *_, third = research.research_items_add(meeting=meeting, text="a\nb\nc", by=member)
 
     member_client.post(reverse("research-move", kwargs={"pk": third.pk}), {"direction": "up"})
 
