@@ -24,6 +24,8 @@ class User(AbstractUser):
     notify_speaker = models.BooleanField(
         "email me about my talks (confirmations, reminders, swaps)", default=True
     )
+    # The secret in the address of this member's "my talks" calendar feed; reset to revoke it.
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
 
     objects = UserManager()
 
@@ -90,6 +92,27 @@ class Series(models.Model):
     video_link = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    class Schedule(models.TextChoices):
+        EVERY_N_WEEKS = "weeks", "Every N weeks from an anchor date"
+        MONTHLY = "monthly", "The nth weekday of each month"
+
+    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS)
+    anchor_date = models.DateField(
+        null=True, blank=True,
+        help_text="A date the series meets on; every N weeks counts from it (so two clubs can alternate).",
+    )
+    month_week = models.SmallIntegerField(
+        null=True, blank=True,
+        validators=[MinValueValidator(-1), MaxValueValidator(5)],
+        help_text="For monthly series: 1 = first, 2 = second … 5 = fifth, -1 = last weekday of the month.",
+    )
+    speaker_pool = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="speaker_pools", blank=True,
+        help_text="Members who opted in to present in this series.",
+    )
+    # The secret in the address of a members-only series' calendar feed; reset to revoke it.
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
+
     class Meta:
         verbose_name_plural = "series"
         ordering = ["name"]
@@ -123,12 +146,20 @@ class Meeting(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     agenda = models.TextField(blank=True, help_text="Markdown.")
     agenda_html = models.TextField(blank=True, editable=False)
+    # A stable key from an imported document, so importing it again updates instead of duplicating.
+    import_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = [models.F("start").asc(nulls_last=True), "sequence", "pk"]
         indexes = [models.Index(fields=["series", "start"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "import_key"], condition=~models.Q(import_key=""),
+                name="meeting_import_key_unique",
+            )
+        ]
 
     def __str__(self):
         return f"{self.series.name}: {self.label}"
@@ -176,6 +207,8 @@ class Talk(models.Model):
         help_text="The paper or material presented.",
     )
     order = models.PositiveSmallIntegerField(default=0)
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -346,6 +379,7 @@ class ResearchItem(models.Model):
     assignment_notified = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    import_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -415,3 +449,110 @@ class ResearchItemEvent(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.from_status} → {self.to_status}"
+
+
+class MeetingSection(models.Model):
+    """Any other part of a meeting's page: a description of activities, materials,
+    further reading, or a section of an imported document kept under its own heading."""
+
+    class Kind(models.TextChoices):
+        DESCRIPTION = "description", "Description of activities"
+        MATERIALS = "materials", "Materials"
+        READING = "reading", "Further reading"
+        NOTES = "notes", "Notes"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NOTES)
+    heading = models.CharField(max_length=300, blank=True, help_text="Shown instead of the kind's name.")
+    body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    import_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.heading or self.get_kind_display()
+
+    @property
+    def title(self) -> str:
+        return self.heading or self.get_kind_display()
+
+
+class SkipDate(models.Model):
+    """A date the series does not meet (a holiday, a term break)."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="skip_dates")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["series", "date"], name="skip_date_unique")]
+
+    def __str__(self):
+        return f"{self.series}: no meeting on {self.date}"
+
+
+class Unavailability(models.Model):
+    """A date a member cannot present (in one series, or in any when series is empty)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unavailable_dates")
+    date = models.DateField()
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "unavailabilities"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date", "series"], name="unavailability_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} unavailable on {self.date}"
+
+
+class TalkReminder(models.Model):
+    """A reminder sent for a talk N days before it: the row makes it exactly once."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "days_before"], name="talk_reminder_once")
+        ]
+
+    def __str__(self):
+        return f"{self.talk}: {self.days_before}-day reminder"
+
+
+class SwapRequest(models.Model):
+    """A speaker asks to swap their slot with another member's; both meetings change together."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        APPROVED = "approved", "Approved by an organiser"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    from_talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="swaps_offered")
+    to_talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="swaps_asked")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Swap {self.from_talk_id} ↔ {self.to_talk_id} ({self.status})"

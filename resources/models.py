@@ -124,10 +124,13 @@ class Mention(models.Model):
         TALK = "talk", "talk"
         MATERIALS = "materials", "materials"
         RESEARCH = "research", "research item"
+        DESCRIPTION = "description", "description"
+        READING = "reading", "further reading"
+        NOTES = "notes", "notes"
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="mentions")
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="mentions")
-    section = models.CharField(max_length=10, choices=Section.choices)
+    section = models.CharField(max_length=12, choices=Section.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
