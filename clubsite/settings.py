@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.invitations_purge_expired",
         "schedule": crontab(minute=17, hour=3),
     },
+    "send-speaker-reminders": {
+        "task": "meetings.talk_reminders_send",
+        "schedule": crontab(minute=5),
+    },
     "dispatch-due-link-checks": {
         "task": "resources.linkchecks_dispatch_due",
         "schedule": env_float("LINKCHECK_DISPATCH_EVERY", 300.0, minimum=10),

@@ -32,6 +32,11 @@ def collapse(text: str | None) -> str:
 
 # A tag is "<" + a name; "x < y" in a title is not one.
 _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+# Tags that separate words; inline ones (<i>, <sub>, <jats:italic>) join them: "H<sub>2</sub>O".
+_BLOCK_TAG = re.compile(
+    r"</?(?:jats:)?(?:p|br|div|sec|title|li|list-item|ul|ol|list|tr|td|th|table|h[1-6])(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title|div|li)\s*>|<br\s*/?>", re.IGNORECASE)
 _JATS_TITLE = re.compile(r"<(?:jats:)?title(?:\s[^<>]*)?>(.*?)</(?:jats:)?title\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -40,7 +45,7 @@ def strip_markup(text: str | None) -> str:
     """Drop HTML/JATS tags (keeping their text), decode entities, collapse whitespace."""
     if not text:
         return ""
-    return collapse(html.unescape(_TAG.sub(" ", text)))
+    return collapse(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text))))
 
 
 def strip_jats(text: str | None) -> str:

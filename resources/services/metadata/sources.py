@@ -184,10 +184,12 @@ def doi_fetch(client: ApiClient, doi: str) -> Outcome:
             data = _datacite(client, doi)
             if data is not None:
                 return Outcome(data=data)
-        if status == 404 or agency in ("", "Crossref", "DataCite") or " " in agency:
+        if status == 404 or not agency or " " in agency:
             # " " in agency: a status such as "DOI does not exist" rather than an agency's name.
             return Outcome(error=UNKNOWN_DOI)
-        return Outcome(error=f"no citation metadata: the DOI is registered with {agency}, which doi.org "
-                       "could not give as CSL JSON")
+        return Outcome(
+            error=f"no citation metadata: the DOI is registered with {agency}, "
+            f"and doi.org gave no CSL JSON for it (HTTP {status})"
+        )
     except (TransientError, FetchError) as error:
         return Outcome.from_exception(error)
