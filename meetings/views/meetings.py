@@ -53,12 +53,9 @@ def series_detail(request, slug):
     )
 
 
-@login_required
-def series_create(request):
-    if denied := refuse(request, "meetings.add_series", None, "Only organisers can start a new series."):
-        return denied
-    series = Series()
-    form = SeriesForm(request.POST or None, instance=series, initial={"organisers": [request.user]})
+def _series_form(request, series: Series, *, initial=None, saved_message: str):
+    """The series form for creating and editing: validate, save through the service, or re-show."""
+    form = SeriesForm(request.POST or None, instance=series, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             series = series_save(
@@ -70,9 +67,20 @@ def series_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Series “{series.name}” created.")
+            messages.success(request, saved_message.format(name=series.name))
             return redirect(series)
-    return render(request, "meetings/series_form.html", {"form": form, "series": None})
+    return render(
+        request, "meetings/series_form.html", {"form": form, "series": series if series.pk else None}
+    )
+
+
+@login_required
+def series_create(request):
+    if denied := refuse(request, "meetings.add_series", None, "Only organisers can start a new series."):
+        return denied
+    return _series_form(
+        request, Series(), initial={"organisers": [request.user]}, saved_message="Series “{name}” created."
+    )
 
 
 @login_required
@@ -82,21 +90,7 @@ def series_edit(request, slug):
         request, "meetings.change_series", series, "Only this series' organisers can edit it."
     ):
         return denied
-    form = SeriesForm(request.POST or None, instance=series)
-    if request.method == "POST" and form.is_valid():
-        try:
-            series = series_save(
-                series=form.save(commit=False),
-                by=request.user,
-                organisers=form.cleaned_data["organisers"],
-                members=form.cleaned_data["members"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Series saved.")
-            return redirect(series)
-    return render(request, "meetings/series_form.html", {"form": form, "series": series})
+    return _series_form(request, series, saved_message="Series saved.")
 
 
 def meeting_detail(request, slug, pk, research_form=None, status=200):
