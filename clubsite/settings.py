@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "taggit",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "meetings",
     "resources",
 ]
@@ -165,9 +168,13 @@ USER_AGENT = f"clubsite/0.1 (+{SITE_URL}; mailto:{CONTACT_EMAIL})"
 ARXIV_API_URL = env_str("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 CROSSREF_API_URL = env_str("CROSSREF_API_URL", "https://api.crossref.org")
 DOI_RESOLVER_URL = env_str("DOI_RESOLVER_URL", "https://doi.org")
+DATACITE_API_URL = env_str("DATACITE_API_URL", "https://api.datacite.org")
 HTTP_CONNECT_TIMEOUT = env_float("HTTP_CONNECT_TIMEOUT", 10.0, minimum=0.1)
 HTTP_READ_TIMEOUT = env_float("HTTP_READ_TIMEOUT", 20.0, minimum=0.1)
 LINKCHECK_ALLOWED_INTERNAL_HOSTS = env_list("LINKCHECK_ALLOWED_INTERNAL_HOSTS", [])
+
+# New library resources get their metadata fetched and link checked by the worker.
+LIBRARY_AUTO_FETCH = env_bool("LIBRARY_AUTO_FETCH", True)
 
 # Link health: how a check is made, how politely, and when a link is called broken.
 LINKCHECK_CONNECT_TIMEOUT = env_float("LINKCHECK_CONNECT_TIMEOUT", 10.0, minimum=0.1)
@@ -262,3 +269,41 @@ LOGGING = {
 
 # "GANs" and "gans" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
+
+# The JSON API under /api/v1/ (meetings/api, resources/api); its schema and docs by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "meetings.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["meetings.api.permissions.RulesPermission"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "meetings.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "clubsite API",
+    "DESCRIPTION": "Meetings, minutes, research items, reading lists and the library, as JSON.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}},
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingStatusEnum": "meetings.models.Meeting.Status",
+        "ResearchItemStatusEnum": "meetings.models.ResearchItem.Status",
+        "ResearchStatusFilterEnum": ["open", "done", "dropped", "all"],
+        "MinutesKindEnum": "meetings.models.Minutes.Kind",
+        "ResourceKindEnum": "resources.models.Resource.Kind",
+        "LinkHealthEnum": "resources.models.Resource.Health",
+    },
+    # Docs assets come from drf-spectacular-sidecar, served by whitenoise: never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,15 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms.models import BaseInlineFormSet
 
 from meetings.models import (
     Invitation,
     Meeting,
+    MeetingSection,
     Minutes,
     MinutesRevision,
     ResearchItem,
     ResearchItemEvent,
     Series,
+    SkipDate,
+    SwapRequest,
     Talk,
+    TalkReminder,
+    Unavailability,
     User,
 )
 
@@ -24,13 +30,43 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
 
 
+class SkipDateInline(admin.TabularInline):
+    model = SkipDate
+    extra = 0
+
+
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "visibility", "weekday", "start_time", "cadence_weeks")
     list_filter = ("visibility", "weekday", "cadence_weeks")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("organisers", "members")
+    filter_horizontal = ("organisers", "members", "speaker_pool")
+    readonly_fields = ("calendar_token",)
+    inlines = [SkipDateInline]
+
+
+class MeetingSectionFormSet(BaseInlineFormSet):
+    """Sections saved in the admin get their HTML and mentions through the service, like an import's."""
+
+    def save_new(self, form, commit=True):
+        from meetings.services.sections import section_save
+
+        setattr(form.instance, self.fk.name, self.instance)
+        return section_save(section=form.save(commit=False))
+
+    def save_existing(self, form, obj, commit=True):
+        from meetings.services.sections import section_save
+
+        return section_save(section=form.save(commit=False))
+
+
+class MeetingSectionInline(admin.StackedInline):
+    model = MeetingSection
+    formset = MeetingSectionFormSet
+    extra = 0
+    fields = ("kind", "heading", "body", "position", "import_key")
+    readonly_fields = ("import_key",)
 
 
 class TalkInline(admin.TabularInline):
@@ -46,7 +82,7 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ("title", "agenda", "location", "series__name", "talks__title", "talks__guest_name")
     date_hierarchy = "start"
     list_select_related = ("series",)
-    inlines = [TalkInline]
+    inlines = [TalkInline, MeetingSectionInline]
 
 
 @admin.register(Talk)
@@ -110,3 +146,38 @@ class ResearchItemAdmin(admin.ModelAdmin):
     autocomplete_fields = ("meeting", "assignee", "resource")
     readonly_fields = ("text_html", "status_changed_by", "status_changed_at", "assignment_notified")
     inlines = [ResearchItemEventInline]
+
+
+@admin.register(SkipDate)
+class SkipDateAdmin(admin.ModelAdmin):
+    list_display = ("date", "series", "reason")
+    list_filter = ("series",)
+    date_hierarchy = "date"
+    list_select_related = ("series",)
+
+
+@admin.register(Unavailability)
+class UnavailabilityAdmin(admin.ModelAdmin):
+    list_display = ("date", "user", "series", "note")
+    list_filter = ("series",)
+    search_fields = ("user__username", "user__display_name", "note")
+    date_hierarchy = "date"
+    autocomplete_fields = ("user",)
+    list_select_related = ("user", "series")
+
+
+@admin.register(TalkReminder)
+class TalkReminderAdmin(admin.ModelAdmin):
+    list_display = ("talk", "days_before", "sent_at")
+    list_filter = ("days_before", "talk__meeting__series")
+    readonly_fields = ("talk", "days_before", "sent_at")
+    list_select_related = ("talk__meeting__series", "talk__speaker")
+
+
+@admin.register(SwapRequest)
+class SwapRequestAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "requested_by", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", "from_talk__meeting__series")
+    search_fields = ("requested_by__username", "message")
+    autocomplete_fields = ("from_talk", "to_talk", "requested_by", "decided_by")
+    list_select_related = ("requested_by", "decided_by")

@@ -98,16 +98,20 @@ class Series(models.Model):
 
     schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS)
     anchor_date = models.DateField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="A date the series meets on; every N weeks counts from it (so two clubs can alternate).",
     )
     month_week = models.SmallIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-1), MaxValueValidator(5)],
         help_text="For monthly series: 1 = first, 2 = second … 5 = fifth, -1 = last weekday of the month.",
     )
     speaker_pool = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="speaker_pools", blank=True,
+        settings.AUTH_USER_MODEL,
+        related_name="speaker_pools",
+        blank=True,
         help_text="Members who opted in to present in this series.",
     )
     # The secret in the address of a members-only series' calendar feed; reset to revoke it.
@@ -156,7 +160,8 @@ class Meeting(models.Model):
         indexes = [models.Index(fields=["series", "start"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["series", "import_key"], condition=~models.Q(import_key=""),
+                fields=["series", "import_key"],
+                condition=~models.Q(import_key=""),
                 name="meeting_import_key_unique",
             )
         ]
@@ -498,7 +503,9 @@ class SkipDate(models.Model):
 class Unavailability(models.Model):
     """A date a member cannot present (in one series, or in any when series is empty)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unavailable_dates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unavailable_dates"
+    )
     date = models.DateField()
     series = models.ForeignKey(Series, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     note = models.CharField(max_length=200, blank=True)
@@ -522,9 +529,7 @@ class TalkReminder(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["talk", "days_before"], name="talk_reminder_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["talk", "days_before"], name="talk_reminder_once")]
 
     def __str__(self):
         return f"{self.talk}: {self.days_before}-day reminder"
@@ -550,9 +555,50 @@ class SwapRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Claimed by a conditional UPDATE before emailing, so each email goes out once.
+    asked_emailed_at = models.DateTimeField(null=True, blank=True)
+    decided_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"Swap {self.from_talk_id} ↔ {self.to_talk_id} ({self.status})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def by_token(self, token: str):
+        return self.filter(token_hash=_hash_token(token))
+
+
+class ApiToken(models.Model):
+    """A member's named key for the JSON API; only its hash is stored, the token is shown once."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “lab Slack bot”.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's first characters, so a member can tell their tokens apart.
+    prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def set_new_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.token_hash = _hash_token(token)
+        self.prefix = token[: self.PREFIX_LENGTH]
+        return token
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

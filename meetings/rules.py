@@ -74,3 +74,34 @@ rules.add_perm("meetings.publish_minutes", can_organise)
 rules.add_perm("meetings.invite_member", is_staff | is_any_organiser)
 rules.add_perm("meetings.add_researchitem", can_view & is_member)
 rules.add_perm("meetings.change_researchitem", can_view & is_member)
+
+
+# Speaker rota
+
+
+@rules.predicate
+def is_talk_speaker(user, talk):
+    """The member who gives the talk."""
+    return bool(is_member(user) and talk is not None and talk.speaker_id == user.pk)
+
+
+@rules.predicate
+def is_swap_partner(user, swap):
+    """The member asked to swap their slot."""
+    return bool(is_member(user) and swap is not None and swap.to_talk.speaker_id == user.pk)
+
+
+@rules.predicate
+def organises_swap(user, swap):
+    """Organiser of the series a swap request belongs to."""
+    return swap is not None and is_organiser(user, swap.from_talk)
+
+
+rules.add_perm("meetings.view_rota", can_view)
+rules.add_perm("meetings.edit_rota", can_organise)
+rules.add_perm("meetings.ask_swap", can_view & is_talk_speaker)
+rules.add_perm("meetings.answer_swap", is_swap_partner | is_staff | organises_swap)
+rules.add_perm("meetings.approve_swap", is_staff | organises_swap)
+rules.add_perm("meetings.confirm_talk", is_talk_speaker)
+rules.add_perm("meetings.mark_unavailable", is_member)
+rules.add_perm("meetings.import_markdown", can_organise)  # with no series (a new one): staff only

@@ -72,7 +72,7 @@ def meeting_get_visible(*, user, slug: str, pk: int) -> Meeting:
         meetings_with_talks(
             Meeting.objects.filter(pk=pk, series__slug=slug, series__in=series_visible_to(user))
         )
-        .prefetch_related("series__organisers", "documents__updated_by")
+        .prefetch_related("series__organisers", "documents__updated_by", "sections")
         .first()
     )
     if meeting is None:

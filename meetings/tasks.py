@@ -44,3 +44,45 @@ def research_item_notify_assignee(*, item_id: int) -> bool:
     if item is None:
         return False
     return research.research_item_send_assignment_email(item=item)
+
+
+@shared_task(name="meetings.talk_reminders_send", acks_late=True)
+def talk_reminders_send() -> int:
+    """Send the speaker reminders due now, each once per talk and reminder (Celery beat, hourly)."""
+    from meetings.services import rota
+
+    return rota.talk_reminders_send()
+
+
+@shared_task(name="meetings.talk_confirmation_send", acks_late=True, **RETRY)
+def talk_confirmation_send(*, talk_id: int) -> bool:
+    """Ask a newly assigned speaker to confirm their talk (once per assignment)."""
+    from meetings.models import Talk
+    from meetings.services import rota
+
+    talk = Talk.objects.select_related("speaker", "meeting__series").filter(pk=talk_id).first()
+    if talk is None:
+        return False
+    return rota.talk_send_confirmation_email(talk=talk)
+
+
+@shared_task(name="meetings.swap_request_send_email", acks_late=True, **RETRY)
+def swap_request_send_email(*, swap_id: int, event: str) -> int:
+    """Email the speakers of a swap request when it is asked and when it is decided."""
+    from meetings.models import SwapRequest
+    from meetings.services import rota
+
+    swap = (
+        SwapRequest.objects.select_related(
+            "requested_by",
+            "from_talk__speaker",
+            "from_talk__meeting__series",
+            "to_talk__speaker",
+            "to_talk__meeting__series",
+        )
+        .filter(pk=swap_id)
+        .first()
+    )
+    if swap is None:
+        return 0
+    return rota.swap_request_send_email(swap=swap, event=event)

@@ -44,6 +44,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/api-tokens/new/", accounts.api_token_create, name="api-token-create"),
+    path("accounts/api-tokens/<int:pk>/revoke/", accounts.api_token_revoke, name="api-token-revoke"),
     path("accounts/invite/", accounts.invitation_create, name="invitation-create"),
     path("accounts/invitation/<str:token>/", accounts.invitation_accept, name="invitation-accept"),
     # Series and meetings
@@ -79,4 +81,51 @@ urlpatterns = [
     path("research/<int:pk>/drop/", research.research_drop, name="research-drop"),
     path("research/<int:pk>/edit/", research.research_edit, name="research-edit"),
     path("research/<int:pk>/move/", research.research_move, name="research-move"),
+]
+
+# Speaker rota and calendars; imported here so the rota's paths stay one additive block.
+from meetings.views import rota as rota_views  # noqa: E402 (see the comment above)
+
+urlpatterns += [
+    path("series/<slug:slug>/rota/", rota_views.series_rota, name="series-rota"),
+    path("series/<slug:slug>/rota/generate/", rota_views.term_generate, name="series-rota-generate"),
+    path("series/<slug:slug>/rota/skip-dates/", rota_views.skip_date_edit, name="series-skip-dates"),
+    path("series/<slug:slug>/rota/swap/", rota_views.rota_swap, name="series-rota-swap"),
+    path("series/<slug:slug>/rota/<int:pk>/reassign/", rota_views.rota_reassign, name="series-rota-reassign"),
+    path("series/<slug:slug>/rota/<int:pk>/cancel/", rota_views.rota_cancel, name="series-rota-cancel"),
+    path("series/<slug:slug>/rota/<int:pk>/move/", rota_views.rota_move, name="series-rota-move"),
+    path("series/<slug:slug>/calendar/", rota_views.series_calendar_links, name="series-calendar-links"),
+    path("series/<slug:slug>/calendar.ics", rota_views.series_calendar, name="series-calendar"),
+    path(
+        "series/<slug:slug>/calendar/<str:token>.ics",
+        rota_views.series_calendar_private,
+        name="series-calendar-private",
+    ),
+    path(
+        "series/<slug:slug>/calendar/reset/", rota_views.series_calendar_reset, name="series-calendar-reset"
+    ),
+    path("talks/<int:pk>/confirm/", rota_views.talk_confirm, name="talk-confirm"),
+    path("talks/confirm/<str:token>/", rota_views.talk_confirm_token, name="talk-confirm-token"),
+    path("talks/<int:pk>/swap/", rota_views.swap_ask, name="talk-swap-ask"),
+    path("swaps/<int:pk>/<str:action>/", rota_views.swap_decide, name="swap-decide"),
+    path("rota/availability/", rota_views.rota_availability, name="rota-availability"),
+    path("calendar/talks/<str:token>.ics", rota_views.my_talks_calendar, name="my-talks-calendar"),
+    path("accounts/calendar/reset/", rota_views.my_calendar_reset, name="my-calendar-reset"),
+]
+
+# Markdown import and export. Put first: "series/import/" must win over "series/<slug>/".
+from meetings.views import imports as import_views  # noqa: E402 (see the comment above)
+
+urlpatterns = [
+    path("series/import/", import_views.series_import, name="series-import-new"),
+    path("series/import/confirm/", import_views.series_import_confirm, name="series-import-new-confirm"),
+    path("series/<slug:slug>/import/", import_views.series_import, name="series-import"),
+    path(
+        "series/<slug:slug>/import/confirm/", import_views.series_import_confirm, name="series-import-confirm"
+    ),
+    path("series/<slug:slug>/export.md", import_views.series_export, name="series-export"),
+    path(
+        "series/<slug:slug>/meetings/<int:pk>/export.md", import_views.meeting_export, name="meeting-export"
+    ),
+    *urlpatterns,
 ]

@@ -26,3 +26,8 @@ urlpatterns = [
     path("lists/<int:pk>/feed.atom", feeds.ReadingListFeed(), name="readinglist-feed"),
     path("lists/<int:pk>/export.<str:fmt>", views.readinglist_export, name="readinglist-export"),
 ]
+
+urlpatterns += [
+    path("library/health/", views.link_health, name="link-health"),
+    path("library/<int:pk>/check/", views.resource_check, name="resource-check"),
+]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
@@ -23,6 +24,7 @@ from resources.forms import (
     TagRenameForm,
 )
 from resources.models import ReadingList, ReadingListItem, Resource
+from resources.services import health as health_services
 from resources.services import library as library_services
 from resources.services import readinglists
 
@@ -424,3 +426,48 @@ def readinglist_export(request, pk, fmt):
         return HttpResponseBadRequest("Export as bib, json or md.")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+# Link health
+
+
+def link_health(request):
+    """The organisers' report: broken, failing, blocked and redirected links, with their history."""
+    if denied := refuse(request, "resources.view_link_health", None, "Only organisers see link health."):
+        return denied
+    section = request.GET.get("show", "")
+    section = section if section in health_services.REPORT_SECTIONS else ""
+    rows, counts = health_services.link_health_report(user=request.user, section=section)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for resource in page:
+        resource.archive_url = health_services.archive_url(resource.url)
+    return render(
+        request,
+        "resources/link_health.html",
+        {
+            "page": page,
+            "section": section,
+            "sections": [("", "All problems", counts["all"])]
+            + [(key, label, counts[key]) for key, (label, _q) in health_services.REPORT_SECTIONS.items()],
+            "section_query": urlencode({"show": section}) if section else "",
+            "broken_rule": health_services.broken_rule_text(),
+        },
+    )
+
+
+@require_POST
+def resource_check(request, pk):
+    """The "Check now" button: queue a check of this link and come back to where it was pressed."""
+    resource = get_object_or_404(selectors.resources_visible_to(request.user), pk=pk)
+    if denied := refuse(request, "resources.check_link", resource, "Sign in to check links."):
+        return denied
+    if health_services.linkcheck_now(resource=resource):
+        messages.success(request, "Checking the link now: the result appears here in a moment.")
+    else:
+        messages.info(request, "This link was checked less than a minute ago: its result is below.")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(resource)

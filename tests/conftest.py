@@ -10,6 +10,7 @@ settings.SESSION_COOKIE_SECURE = False
 settings.CSRF_COOKIE_SECURE = False
 # Hashing passwords slowly is a production virtue and a test-suite cost.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+settings.LIBRARY_AUTO_FETCH = False
 
 
 @pytest.fixture(autouse=True)

@@ -58,20 +58,42 @@ class SeriesForm(forms.ModelForm):
             "organisers",
             "members",
             "time_zone",
+            "schedule",
             "cadence_weeks",
+            "anchor_date",
+            "month_week",
             "weekday",
             "start_time",
             "default_duration",
             "location",
             "video_link",
         ]
-        widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "anchor_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "month_week": forms.Select(
+                choices=[
+                    ("", "—"),
+                    (1, "First"),
+                    (2, "Second"),
+                    (3, "Third"),
+                    (4, "Fourth"),
+                    (5, "Fifth"),
+                    (-1, "Last"),
+                ]
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisers"].queryset = _people()
         self.fields["members"].queryset = _people()
         self.fields["description"].widget.attrs["rows"] = 6
+        self.fields["schedule"].required = False
+
+    def clean_schedule(self):
+        # A form posted without the schedule (an older page) keeps the series' rule.
+        return self.cleaned_data.get("schedule") or self.instance.schedule
 
 
 class MeetingForm(forms.ModelForm):

@@ -6,12 +6,13 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from meetings.forms import add_service_errors
 from meetings.forms.accounts import InvitationAcceptForm, InvitationForm, ProfileForm
-from meetings.models import Invitation
-from meetings.services import accounts
+from meetings.forms.tokens import ApiTokenForm
+from meetings.models import ApiToken, Invitation
+from meetings.services import accounts, tokens
 
 
 @login_required
@@ -21,8 +22,46 @@ def profile(request):
         form.save()
         messages.success(request, "Your profile is saved.")
         return redirect("profile")
-    can_invite = request.user.has_perm("meetings.invite_member")
-    return render(request, "registration/profile.html", {"form": form, "can_invite": can_invite})
+    return _render_profile(request, form)
+
+
+def _render_profile(request, form, *, status=200, api_token_form=None, **extra):
+    context = {
+        "form": form,
+        "can_invite": request.user.has_perm("meetings.invite_member"),
+        "api_tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
+        "api_token_form": api_token_form or ApiTokenForm(),
+        **extra,
+    }
+    return render(request, "registration/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+@never_cache
+def api_token_create(request):
+    """Make a named API token and show it, this once: only its hash is kept."""
+    token_form = ApiTokenForm(request.POST)
+    if token_form.is_valid():
+        try:
+            api_token, token = tokens.api_token_create(
+                user=request.user, name=token_form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            add_service_errors(token_form, error)
+        else:
+            return _render_profile(
+                request, ProfileForm(instance=request.user), new_api_token=api_token, new_token=token
+            )
+    return _render_profile(request, ProfileForm(instance=request.user), api_token_form=token_form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    if tokens.api_token_revoke(user=request.user, token_id=pk):
+        messages.success(request, "The token is revoked: it no longer works.")
+    return redirect("profile")
 
 
 @login_required

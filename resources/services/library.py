@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from taggit.models import Tag, TaggedItem
@@ -81,6 +82,14 @@ def resource_add(
             Mention.objects.get_or_create(resource=resource, meeting=meeting, section=section)
         if created or tags or changed:
             resource_index(resource=resource)
+        if created and (resource.arxiv_id or resource.doi) and settings.LIBRARY_AUTO_FETCH:
+            from resources.tasks.metadata import metadata_fetch  # here: the tasks import this module
+
+            transaction.on_commit(lambda: metadata_fetch.delay(resource_ids=[resource.pk]))
+        if created and settings.LIBRARY_AUTO_FETCH:
+            from resources.tasks.health import linkchecks_run  # here: the tasks import this module
+
+            transaction.on_commit(lambda: linkchecks_run.delay(resource_ids=[resource.pk]))
     return resource, created
 
 

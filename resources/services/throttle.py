@@ -3,9 +3,14 @@
 ``host_slot("arxiv.org", spacing=3, concurrency=1)`` waits until fewer than
 ``concurrency`` requests to that host are in flight anywhere and at least
 ``spacing`` seconds have passed since the last one started, then holds a slot
-for the duration of the ``with`` block. The row is claimed with SELECT ... FOR
-UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers the same way.
-A worker killed while holding a slot leaves a lease that expires after LEASE seconds.
+for the duration of the ``with`` block.
+
+A slot is taken with one conditional UPDATE (in flight below the limit and the next
+start due), so the database decides atomically on PostgreSQL (the row lock, then the
+condition re-checked) and on SQLite (one writer at a time) alike, in one round trip;
+it is given back with another. Only when the UPDATE takes nothing is the row read, to
+know how long to wait. A worker killed while holding a slot leaves a count that is
+forgotten once the host's row has not changed for LEASE seconds.
 """
 
 import time
@@ -13,65 +18,65 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from resources.models import HostThrottle
 
 LEASE = 120.0  # seconds after which an in-flight count from a dead worker is forgotten
 POLL_MAX = 0.5
+BUSY_POLL = 0.05
 
 
 class SlotTimeout(Exception):
     """No slot for the host became free in time."""
 
 
-def _row(host: str) -> HostThrottle:
-    row = HostThrottle.objects.select_for_update().filter(host=host).first()
-    if row is None:
+def _ensure_row(host: str) -> None:
+    if not HostThrottle.objects.filter(host=host).exists():
         try:
             with transaction.atomic():
                 HostThrottle.objects.create(host=host)
         except IntegrityError:
             pass  # another worker created it first
-        row = HostThrottle.objects.select_for_update().get(host=host)
-    return row
 
 
 def _try_acquire(host: str, spacing: float, concurrency: int) -> float:
     """Take a slot if one is free now; return 0, or how long to wait before trying again."""
-    with transaction.atomic():
-        row = _row(host)
-        now = timezone.now()
-        in_flight = row.in_flight
-        if in_flight and (now - row.updated_at).total_seconds() > LEASE:
-            in_flight = 0
-        if in_flight >= concurrency:
-            return 0.05
-        wait = (row.next_allowed_at - now).total_seconds()
-        if wait > 0:
-            return wait
-        row.in_flight = in_flight + 1
-        row.next_allowed_at = now + timedelta(seconds=spacing)
-        row.save(update_fields=["in_flight", "next_allowed_at", "updated_at"])
+    now = timezone.now()
+    stale = now - timedelta(seconds=LEASE)
+    taken = HostThrottle.objects.filter(
+        Q(host=host), Q(next_allowed_at__lte=now), Q(in_flight__lt=concurrency) | Q(updated_at__lt=stale)
+    ).update(
+        in_flight=Case(When(updated_at__lt=stale, then=Value(1)), default=F("in_flight") + 1),
+        next_allowed_at=now + timedelta(seconds=spacing),
+        updated_at=now,
+    )
+    if taken:
         return 0.0
+    row = HostThrottle.objects.filter(host=host).values("in_flight", "next_allowed_at", "updated_at").first()
+    if row is None:
+        _ensure_row(host)
+        return 0.001
+    if row["in_flight"] >= concurrency and row["updated_at"] >= stale:
+        return BUSY_POLL
+    return max((row["next_allowed_at"] - now).total_seconds(), 0.001)
 
 
 def _release(host: str) -> None:
-    with transaction.atomic():
-        row = HostThrottle.objects.select_for_update().filter(host=host).first()
-        if row is not None and row.in_flight > 0:
-            row.in_flight -= 1
-            row.save(update_fields=["in_flight", "updated_at"])
+    HostThrottle.objects.filter(host=host, in_flight__gt=0).update(
+        in_flight=F("in_flight") - 1, updated_at=timezone.now()
+    )
 
 
 def host_defer(host: str, seconds: float) -> None:
     """Push the host's next allowed start back (a 429's Retry-After, say)."""
-    with transaction.atomic():
-        row = _row(host)
-        later = timezone.now() + timedelta(seconds=seconds)
-        if later > row.next_allowed_at:
-            row.next_allowed_at = later
-            row.save(update_fields=["next_allowed_at", "updated_at"])
+    host = host.lower()
+    later = timezone.now() + timedelta(seconds=seconds)
+    _ensure_row(host)
+    HostThrottle.objects.filter(host=host, next_allowed_at__lt=later).update(
+        next_allowed_at=later, updated_at=timezone.now()
+    )
 
 
 @contextmanager

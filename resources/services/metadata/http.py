@@ -10,6 +10,7 @@ import email.utils
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -47,13 +48,9 @@ class TransientError(Exception):
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive, as requests gives them
     body: bytes
     url: str
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def host_key(url: str) -> str:
@@ -91,6 +88,7 @@ class ApiClient:
         self.requests: Counter = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
 
     @property
     def session(self) -> requests.Session:
@@ -101,13 +99,17 @@ class ApiClient:
             session.trust_env = False  # no proxies or .netrc from the environment
             session.headers["User-Agent"] = settings.USER_AGENT
             self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
         return session
 
     def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
+        """Close every thread's session (their kept-alive connections)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
             session.close()
-            self._local.session = None
+        self._local = threading.local()
 
     def _count(self, api: str) -> None:
         with self._lock:
@@ -132,8 +134,8 @@ class ApiClient:
             ) as response:
                 location = response.headers.get("Location")
                 if response.status_code not in REDIRECT_STATUSES or not location:
-                    return Reply(response.status_code, dict(response.headers), self._read(response), url)
-                reply = Reply(response.status_code, dict(response.headers), b"", url)
+                    return Reply(response.status_code, response.headers, self._read(response), url)
+                reply = Reply(response.status_code, response.headers, b"", url)
             target = urljoin(response.url, location)
             parts = urlsplit(target)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -161,16 +163,28 @@ class ApiClient:
         problem, retry_after = "", None
         for attempt in range(self.retries + 1):
             if attempt:
-                wait = retry_after if retry_after is not None else min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
+                wait = (
+                    retry_after
+                    if retry_after is not None
+                    else min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
+                )
                 self.sleep(wait)
             retry_after = None
             try:
                 with host_slot(key, spacing=spacing, concurrency=concurrency, sleep=self.sleep):
-                    reply = self._get_once(api, url, params=params, headers=headers, redirect_hosts=redirect_hosts)
+                    try:
+                        reply = self._get_once(
+                            api, url, params=params, headers=headers, redirect_hosts=redirect_hosts
+                        )
+                    finally:
+                        if spacing:
+                            # Count the interval from the end of this request, not only its start,
+                            # so the server never sees two requests closer than ``spacing``.
+                            host_defer(key, spacing)
             except requests.Timeout:
                 problem = f"{api} timed out"
                 continue
-            except requests.ConnectionError as error:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
                 problem = f"could not connect to {api} ({type(error).__name__})"
                 continue
             except SlotTimeout as error:
@@ -187,7 +201,10 @@ class ApiClient:
                     raise TransientError(problem, retry_after=retry_after)
                 continue
             return reply
-        raise TransientError(f"{problem} (tried {self.retries + 1} times)", retry_after=retry_after)
+        tries = self.retries + 1
+        raise TransientError(
+            f"{problem} ({tries} attempt{'s' if tries > 1 else ''})", retry_after=retry_after
+        )
 
 
 def close_thread_connections() -> None:

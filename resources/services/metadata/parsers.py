@@ -38,7 +38,9 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title|div|li)\s*>|<br\s*/?>", re.IGNORECASE)
-_JATS_TITLE = re.compile(r"<(?:jats:)?title(?:\s[^<>]*)?>(.*?)</(?:jats:)?title\s*>", re.IGNORECASE | re.DOTALL)
+_JATS_TITLE = re.compile(
+    r"<(?:jats:)?title(?:\s[^<>]*)?>(.*?)</(?:jats:)?title\s*>", re.IGNORECASE | re.DOTALL
+)
 
 
 def strip_markup(text: str | None) -> str:
@@ -93,10 +95,10 @@ def date_from_parts(parts) -> tuple[date | None, str]:
             break
     if not numbers or not 1 <= numbers[0] <= 9999:
         return None, ""
-    year, month, day = (numbers + [1, 1])[:3]
+    year, month, day = [*numbers, 1, 1][:3]
     precision = (YEAR, MONTH, DAY)[len(numbers) - 1]
     try:
-        return date(year, month if len(numbers) > 1 else 1, day if len(numbers) > 2 else 1), precision
+        return date(year, month, day), precision
     except ValueError:
         # "2012-13" or "2012-02-30": keep what is certain.
         try:

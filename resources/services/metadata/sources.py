@@ -65,7 +65,7 @@ def arxiv_fetch(
         batch = queue.pop(0)
         try:
             reply = client.get(
-                "arxiv",
+                "arXiv",
                 settings.ARXIV_API_URL,
                 params={"id_list": ",".join(batch), "start": 0, "max_results": len(batch)},
                 spacing=settings.ARXIV_MIN_INTERVAL,
@@ -111,7 +111,7 @@ def _doi_path(doi: str) -> str:
 
 def _crossref(client: ApiClient, doi: str):
     reply = client.get(
-        "crossref",
+        "Crossref",
         f"{settings.CROSSREF_API_URL.rstrip('/')}/works/{_doi_path(doi)}",
         params={"mailto": settings.CONTACT_EMAIL},
         concurrency=settings.CROSSREF_CONCURRENCY,
@@ -135,10 +135,11 @@ def _doi_org(client: ApiClient, doi: str) -> tuple[dict | None, int]:
         concurrency=settings.CROSSREF_CONCURRENCY,
         redirect_hosts=NEGOTIATION_HOSTS,
     )
-    if reply.status == 200 and "json" in reply.content_type:
+    if reply.status == 200:
         try:
             return parse_csl(reply.body), 200
         except ParseError:
+            # Not JSON: a registration agency without content negotiation sent its landing page.
             return None, 200
     return None, reply.status
 
@@ -157,9 +158,9 @@ def _agency(client: ApiClient, doi: str) -> str:
 
 
 def _datacite(client: ApiClient, doi: str) -> dict | None:
-    base = getattr(settings, "DATACITE_API_URL", "https://api.datacite.org")
+    base = settings.DATACITE_API_URL
     reply = client.get(
-        "datacite", f"{base.rstrip('/')}/dois/{_doi_path(doi)}", concurrency=settings.CROSSREF_CONCURRENCY
+        "DataCite", f"{base.rstrip('/')}/dois/{_doi_path(doi)}", concurrency=settings.CROSSREF_CONCURRENCY
     )
     if reply.status == 200:
         try:

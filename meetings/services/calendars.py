@@ -1,0 +1,134 @@
+"""iCalendar (RFC 5545) feeds: one per series, and a "my talks" feed per member."""
+
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+from icalendar import Calendar, Conference, Event
+
+from meetings.models import Meeting, Series, Talk, User
+
+PRODID = "-//clubsite//speaker rota//EN"
+# Older meetings rarely matter to a calendar app and only make the feed heavy.
+HISTORY = timedelta(days=2 * 365)
+
+
+def _host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "clubsite"
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """The event's UID: stable for the meeting's whole life, whatever changes."""
+    return f"meeting-{meeting.pk}@{_host()}"
+
+
+def _summary(meeting: Meeting, talks, *, with_series: bool) -> str:
+    speakers = ", ".join(talk.speaker_name for talk in talks)
+    text = meeting.title or meeting.series.name
+    if with_series and meeting.title:
+        text = f"{meeting.series.name}: {meeting.title}"
+    return f"{text} ({speakers})" if speakers else text
+
+
+def _event(meeting: Meeting, *, with_series: bool = False) -> Event:
+    zone = ZoneInfo(meeting.series.time_zone)
+    talks = list(meeting.talks.all())
+    url = settings.SITE_URL + meeting.get_absolute_url()
+    lines = []
+    for talk in talks:
+        line = f"Speaker: {talk.speaker_name}"
+        if talk.title:
+            line += f": {talk.title}"
+        lines.append(line)
+    if meeting.video_link:
+        lines.append(f"Video call: {meeting.video_link}")
+    lines.append(url)
+    modified = meeting.updated_at or meeting.created_at
+    event = Event.new(
+        uid=meeting_uid(meeting),
+        start=meeting.start.astimezone(zone),
+        end=(meeting.start + meeting.duration).astimezone(zone),
+        summary=_summary(meeting, talks, with_series=with_series),
+        description="\n".join(lines),
+        location=meeting.location or None,
+        url=url,
+        stamp=timezone.now(),
+        last_modified=modified,
+        # SEQUENCE must grow with each change; seconds since creation always do.
+        sequence=max(int((modified - meeting.created_at).total_seconds()), 0),
+        status="CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED",
+        conferences=[Conference(meeting.video_link, feature="VIDEO")] if meeting.video_link else None,
+    )
+    return event
+
+
+def _calendar(name: str, uid: str, meetings: list[Meeting], *, with_series: bool, zone: str = "") -> bytes:
+    calendar = Calendar.new(prodid=PRODID, name=name, uid=uid)
+    if zone:
+        calendar.add("X-WR-TIMEZONE", zone)
+    for meeting in meetings:
+        calendar.add_component(_event(meeting, with_series=with_series))
+    if meetings:
+        # VTIMEZONEs cover only the feed's years, so the file stays small.
+        first = min(m.start for m in meetings).date() - timedelta(days=366)
+        last = max(m.start for m in meetings).date() + timedelta(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
+
+
+def _talks_prefetch():
+    return Prefetch("talks", queryset=Talk.objects.select_related("speaker").order_by("order", "pk"))
+
+
+def series_calendar(*, series: Series) -> bytes:
+    """The series' meetings (cancelled ones as STATUS:CANCELLED) as an iCalendar file."""
+    meetings = list(
+        Meeting.objects.filter(series=series, start__gte=timezone.now() - HISTORY)
+        .select_related("series")
+        .prefetch_related(_talks_prefetch())
+        .order_by("start", "pk")
+    )
+    return _calendar(
+        series.name, f"series-{series.pk}@{_host()}", meetings, with_series=False, zone=series.time_zone
+    )
+
+
+def member_talks_calendar(*, user: User) -> bytes:
+    """The meetings the member speaks at, in every series, as an iCalendar file."""
+    meetings = list(
+        Meeting.objects.filter(talks__speaker=user, start__gte=timezone.now() - HISTORY)
+        .distinct()
+        .select_related("series")
+        .prefetch_related(_talks_prefetch())
+        .order_by("start", "pk")
+    )
+    return _calendar(f"My talks ({user.name})", f"talks-{user.pk}@{_host()}", meetings, with_series=True)
+
+
+def series_calendar_token(*, series: Series) -> str:
+    """The series' calendar token, made on first need."""
+    if not series.calendar_token:
+        # Two first visits at once keep whichever token was written first.
+        Series.objects.filter(pk=series.pk, calendar_token="").update(
+            calendar_token=secrets.token_urlsafe(24)
+        )
+        series.calendar_token = Series.objects.values_list("calendar_token", flat=True).get(pk=series.pk)
+    return series.calendar_token
+
+
+def series_calendar_token_reset(*, series: Series) -> str:
+    """Give the series a new calendar token: the old feed address stops working."""
+    series.calendar_token = secrets.token_urlsafe(24)
+    Series.objects.filter(pk=series.pk).update(calendar_token=series.calendar_token)
+    return series.calendar_token
+
+
+def user_calendar_token_reset(*, user: User) -> str:
+    """Give the member a new "my talks" calendar token (the first one, or a replacement)."""
+    user.calendar_token = secrets.token_urlsafe(24)
+    User.objects.filter(pk=user.pk).update(calendar_token=user.calendar_token)
+    return user.calendar_token

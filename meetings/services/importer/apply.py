@@ -1,0 +1,534 @@
+"""Write ImportPlans to the database in one transaction, through the usual services."""
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Max, Q, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from meetings.markdown import render_markdown
+from meetings.models import Meeting, MeetingSection, ResearchItem, ResearchItemEvent, Series, Talk
+from meetings.services.importer.parse import (
+    AGENDA,
+    MINUTES,
+    NOTES,
+    RECAP,
+    SECTION_KINDS,
+    ImportFailed,
+    ImportPlan,
+    Notice,
+    PlannedMeeting,
+    PlannedSection,
+    markdown_parse,
+)
+from meetings.services.minutes import minutes_get, minutes_save
+from meetings.services.research import MENTION
+from meetings.services.sections import SectionInput, sections_import
+from meetings.services.series import meeting_save, series_save
+from resources.models import Mention, Resource
+from resources.services.library import resource_add
+
+User = get_user_model()
+
+KIND_LABELS = {
+    MINUTES: "Minutes",
+    RECAP: "Post-meeting recap",
+    AGENDA: "Agenda",
+    **{kind: MeetingSection.Kind(kind).label for kind in SECTION_KINDS},
+}
+
+
+def _tally(*names):
+    return dict.fromkeys(names, 0)
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do): counts, a line-by-line report, warnings."""
+
+    dry_run: bool
+    series: dict = field(default_factory=dict)
+    meetings: list[dict] = field(default_factory=list)
+    resources: list[dict] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    counts: dict = field(
+        default_factory=lambda: {
+            "series": _tally("created", "reused"),
+            "meetings": _tally("created", "updated", "unchanged"),
+            "talks": _tally("created", "updated", "unchanged"),
+            "research_items": _tally("created", "updated", "unchanged"),
+            "resources": _tally("created", "reused"),
+            "sections": _tally("created", "updated", "unchanged", "deleted"),
+            "minutes_revisions": _tally("created"),
+        }
+    )
+
+    def as_json(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "series_slug": self.series.get("slug", ""),
+            "series_name": self.series.get("name", ""),
+            **self.counts,
+            "warnings": [asdict(w) for w in self.warnings],
+        }
+
+    @property
+    def created_anything(self) -> bool:
+        return any(
+            value
+            for group, tally in self.counts.items()
+            for name, value in tally.items()
+            if name in ("created", "updated", "deleted")
+        )
+
+
+class _DryRun(Exception):
+    pass
+
+
+def markdown_import(
+    *,
+    documents: list[tuple[str, str]],
+    series_slug: str,
+    series_name: str = "",
+    year: int | None = None,
+    by=None,
+    tags=(),
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import (source name, Markdown) documents into a series, all or nothing; dry_run rolls back.
+
+    Raises ImportFailed, naming the file and line, and then nothing is written.
+    """
+    plans = [markdown_parse(text=text, source=source, year=year) for source, text in documents]
+    result = ImportResult(dry_run=dry_run)
+    for plan in plans:
+        result.warnings.extend(plan.warnings)
+    try:
+        with transaction.atomic():
+            _Writer(result, by=by, tags=list(tags)).write(plans, slug=series_slug, name=series_name)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
+
+
+class _Writer:
+    def __init__(self, result: ImportResult, *, by, tags: list[str]):
+        self.result, self.by, self.tags = result, by, tags
+        self.users: dict[str, object] = {}
+        self.last_resource_pk = Resource.objects.aggregate(last=Max("pk"))["last"] or 0
+        self.source, self.line = "", None
+
+    def fail(self, error: Exception):
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        raise ImportFailed(message, source=self.source, line=self.line) from error
+
+    def write(self, plans: list[ImportPlan], *, slug: str, name: str) -> None:
+        self.source = plans[0].source
+        try:
+            series = self._series(plans, slug=slug, name=name)
+        except (ValidationError, DatabaseError) as error:
+            self.fail(error)
+        meetings = []
+        sequence = 0
+        for index, plan in enumerate(plans):
+            self.source = plan.source
+            if index > 0 or self._intro_to_meeting:
+                self._opening_as_notes(plan, series, first=index == 0)
+            for planned in plan.meetings:
+                sequence += 1
+                self.line = planned.line
+                try:
+                    meetings.append(self._meeting(series, planned, sequence))
+                except ImportFailed:
+                    raise
+                except (ValidationError, DatabaseError, ValueError) as error:
+                    self.fail(error)
+        self._report_resources(meetings)
+
+    # Series ---------------------------------------------------------------------------------
+    _intro_to_meeting = False
+
+    def _series(self, plans: list[ImportPlan], *, slug: str, name: str) -> Series:
+        first = plans[0]
+        series = Series.objects.filter(slug=slug).first()
+        report = self.result.series
+        if series is None:
+            name = name or first.title or slug
+            self.line = first.title_line
+            dated = [m.date for plan in plans for m in plan.meetings if m.date]
+            weekday = Counter(d.weekday() for d in dated).most_common(1)[0][0] if dated else first.weekday
+            cadence = first.cadence_weeks
+            if cadence is None and len(dated) > 1:
+                gaps = [(b - a).days / 7 for a, b in itertools.pairwise(dated) if b > a]
+                median = round(statistics.median(gaps)) if gaps else 0
+                cadence = median if 1 <= median <= 4 else None
+            series = Series(name=name[:200], slug=slug, description=first.series_description(name=name))
+            if weekday is not None:
+                series.weekday = weekday
+            if cadence:
+                series.cadence_weeks = cadence
+            if first.start_time:
+                series.start_time = first.start_time
+            series = series_save(series=series, by=self.by)
+            self.result.counts["series"]["created"] += 1
+            report.update(name=series.name, slug=series.slug, action="created")
+            return series
+        self.result.counts["series"]["reused"] += 1
+        action = "unchanged"
+        if name and name != series.name:
+            series.name = name[:200]
+            action = "updated"
+        opening = first.series_description(name=series.name)
+        if opening and not series.description.strip():
+            series.description = opening
+            action = "updated"
+        elif opening and _words(opening) != _words(series.description):
+            # The series has its own description: the document's opening is kept on its first meeting.
+            self._intro_to_meeting = True
+        if action == "updated":
+            series_save(series=series, by=self.by)
+        report.update(name=series.name, slug=series.slug, action=action)
+        return series
+
+    def _opening_as_notes(self, plan: ImportPlan, series: Series, *, first: bool) -> None:
+        opening = plan.series_description(name=series.name if first else plan.title)
+        if not opening:
+            return
+        if not plan.meetings:
+            series.description = (series.description + "\n\n" + opening).strip()
+            series_save(series=series, by=self.by)
+            return
+        meeting = plan.meetings[0]
+        lines = plan.description_lines or (1, 1)
+        meeting.sections.insert(
+            0,
+            PlannedSection(
+                kind=NOTES,
+                heading=(plan.document_title or "Introduction")[:300],
+                body=opening,
+                first_line=lines[0],
+                last_line=lines[1],
+                key=f"{meeting.key}:intro",
+            ),
+        )
+        plan.warn(lines[0], "the document's opening text is kept as a notes section of its first meeting")
+        self.result.warnings.append(plan.warnings[-1])
+
+    # Meetings -------------------------------------------------------------------------------
+    def _meeting(self, series: Series, planned: PlannedMeeting, sequence: int) -> Meeting:
+        counts = self.result.counts
+        start = None
+        if planned.date:
+            at = planned.time or series.start_time
+            start = datetime.combine(planned.date, at, tzinfo=ZoneInfo(series.time_zone))
+        agenda = planned.text_of(AGENDA)
+        meeting = Meeting.objects.filter(series=series, import_key=planned.key).first()
+        if meeting is None:
+            meeting = Meeting(
+                series=series,
+                import_key=planned.key,
+                sequence=sequence,
+                title=planned.title,
+                start=start,
+                duration=series.default_duration,
+                location=series.location,
+                video_link=series.video_link,
+                recording_link=planned.recording_url[:500],
+                agenda=agenda,
+                status=_status(planned, start),
+            )
+            meeting = meeting_save(meeting=meeting, by=self.by)
+            action = "created"
+        else:
+            # What the document says wins; what it leaves out (a date set on the site) is kept.
+            wanted = {"title": planned.title, "sequence": sequence}
+            if start is not None:
+                wanted["start"] = start
+            if agenda:
+                wanted["agenda"] = agenda
+            if planned.recording_url:
+                wanted["recording_link"] = planned.recording_url[:500]
+            if planned.cancelled:
+                wanted["status"] = Meeting.Status.CANCELLED
+            changed = {f: v for f, v in wanted.items() if getattr(meeting, f) != v}
+            for field_name, value in changed.items():
+                setattr(meeting, field_name, value)
+            if changed:
+                meeting_save(meeting=meeting, by=self.by)
+            action = "updated" if changed else "unchanged"
+        counts["meetings"][action] += 1
+        report = {
+            "key": planned.key,
+            "line": planned.line,
+            "title": meeting.title,
+            "when": meeting.local_start,
+            "action": action,
+            "url": meeting.get_absolute_url(),
+            "speakers": [],
+            "sections": [],
+            "items": [],
+        }
+        resources = self._resources(meeting, planned)
+        self._talks(meeting, planned, resources, report)
+        self._sections(meeting, planned, report)
+        self._documents(meeting, planned, report)
+        self._items(meeting, planned, resources, report)
+        self.result.meetings.append(report)
+        return meeting
+
+    def _resources(self, meeting: Meeting, planned: PlannedMeeting) -> dict[str, Resource]:
+        found = {}
+        for link in planned.heading_links + planned.links:
+            self.line = link.line
+            resource, _ = resource_add(
+                url=link.href,
+                by=self.by,
+                title=link.title,
+                kind=link.kind,
+                tags=self.tags,
+                meeting=meeting,
+                section=link.section,
+            )
+            found[link.url] = resource
+        return found
+
+    def _user(self, name: str):
+        key = name.lower()
+        if key not in self.users:
+            matches = list(
+                User.objects.filter(is_active=True)
+                .annotate(full=Concat("first_name", Value(" "), "last_name"))
+                .filter(Q(display_name__iexact=name) | Q(username__iexact=name) | Q(full__iexact=name))[:2]
+            )
+            self.users[key] = matches[0] if len(matches) == 1 else None
+        return self.users[key]
+
+    def _talks(self, meeting, planned, resources, report) -> None:
+        counts = self.result.counts["talks"]
+        talks = list(meeting.talks.select_related("speaker"))
+        for order, speaker in enumerate(planned.speakers):
+            self.line = speaker.line
+            user = self._user(speaker.name)
+            resource = resources.get(speaker.resource_url)
+            talk = next(
+                (
+                    t
+                    for t in talks
+                    if (user is not None and t.speaker_id == user.pk)
+                    or (t.speaker_id is None and t.guest_name.lower() == speaker.name.lower())
+                    or (t.speaker_id is not None and t.speaker.name.lower() == speaker.name.lower())
+                ),
+                None,
+            )
+            if talk is None:
+                talk = Talk.objects.create(
+                    meeting=meeting,
+                    speaker=user,
+                    guest_name="" if user else speaker.name[:200],
+                    title=speaker.title,
+                    resource=resource,
+                    order=order,
+                )
+                talks.append(talk)
+                action = "created"
+            else:
+                changed = []
+                if speaker.title and talk.title != speaker.title:
+                    talk.title = speaker.title
+                    changed.append("title")
+                if resource is not None and talk.resource_id is None:
+                    talk.resource = resource
+                    changed.append("resource")
+                if changed:
+                    talk.save(update_fields=changed)
+                action = "updated" if changed else "unchanged"
+            counts[action] += 1
+            report["speakers"].append(
+                {"name": speaker.name, "member": user, "title": speaker.title, "action": action}
+            )
+
+    def _sections(self, meeting, planned, report) -> None:
+        inputs = []
+        for section in planned.sections:
+            if section.kind in SECTION_KINDS:
+                inputs.append(
+                    SectionInput(
+                        key=section.key, kind=section.kind, heading=section.heading, body=section.body
+                    )
+                )
+            report["sections"].append(
+                {
+                    "label": section.heading or KIND_LABELS.get(section.kind, section.kind),
+                    "kind": KIND_LABELS.get(section.kind, section.kind),
+                    "lines": (section.first_line, section.last_line),
+                }
+            )
+        self.line = planned.line
+        saved = sections_import(meeting=meeting, sections=inputs)
+        tally = self.result.counts["sections"]
+        for name in tally:
+            tally[name] += getattr(saved, name)
+
+    def _documents(self, meeting, planned, report) -> None:
+        for kind in (MINUTES, RECAP):
+            body = planned.text_of(kind)
+            if not body:
+                continue
+            self.line = planned.bodies(kind)[0].first_line
+            current = minutes_get(meeting=meeting, kind=kind)
+            saved = minutes_save(
+                meeting=meeting,
+                kind=kind,
+                body=body,
+                base_revision=current.revision,
+                by=self.by,
+                note=f"Imported from {self.source}" if self.source else "Imported",
+            )
+            if saved.changed:
+                self.result.counts["minutes_revisions"]["created"] += 1
+
+    def _items(self, meeting, planned, resources, report) -> None:
+        counts = self.result.counts["research_items"]
+        existing = {
+            item.import_key: item
+            for item in meeting.research_items.filter(import_key__in=[p.key for p in planned.items])
+        }
+        for position, planned_item in enumerate(planned.items, start=1):
+            self.line = planned_item.line
+            text, assignee = self._assignee(planned_item.text, planned_item.line)
+            resource = None
+            if planned_item.url:
+                resource = resources.get(planned_item.url)
+                link = re.search(r"\]\((?P<href>[^)\s]+)\)", planned_item.text)
+                href = link["href"] if link else planned_item.url
+                if not href.startswith(("http://", "https://")):
+                    href = planned_item.url
+                resource, _ = resource_add(url=href, by=self.by, meeting=meeting, section="research")
+            item = existing.get(planned_item.key)
+            if item is None:
+                item = ResearchItem(
+                    meeting=meeting,
+                    text=text,
+                    text_html=render_markdown(text),
+                    position=position,
+                    assignee=assignee,
+                    resource=resource,
+                    raised_by=self.by,
+                    import_key=planned_item.key,
+                )
+                if planned_item.status != ResearchItem.Status.OPEN:
+                    item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
+                item.save()
+                ResearchItemEvent.objects.create(
+                    item=item, actor=self.by, from_status="", to_status=item.status,
+                    reason=item.drop_reason, to_assignee=item.assignee,
+                )  # fmt: skip
+                action = "created"
+            else:
+                changed = []
+                if item.text != text:
+                    item.text, item.text_html = text, render_markdown(text)
+                    changed += ["text", "text_html"]
+                if item.position != position:
+                    item.position = position
+                    changed.append("position")
+                if resource is not None and item.resource_id != resource.pk:
+                    item.resource = resource
+                    changed.append("resource")
+                if assignee is not None and item.assignee_id != assignee.pk:
+                    item.assignee = assignee
+                    changed.append("assignee")
+                wanted_reason = (
+                    planned_item.reason if planned_item.status == ResearchItem.Status.DROPPED else ""
+                )
+                if item.status != planned_item.status or item.drop_reason != wanted_reason:
+                    before = item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
+                    ResearchItemEvent.objects.create(
+                        item=item, actor=self.by, from_status=before, to_status=item.status,
+                        reason=item.drop_reason,
+                    )  # fmt: skip
+                    changed += ["status", "drop_reason", "status_changed_by", "status_changed_at"]
+                if changed:
+                    item.save(update_fields=[*changed, "updated_at"])
+                action = "updated" if changed else "unchanged"
+            counts[action] += 1
+            report["items"].append(
+                {
+                    "text": item.text,
+                    "status": item.get_status_display(),
+                    "reason": item.drop_reason,
+                    "assignee": item.assignee,
+                    "line": planned_item.line,
+                    "action": action,
+                }
+            )
+
+    def _assignee(self, text: str, line: int):
+        """ "@ada" names the member the item is assigned to; an unknown name stays in the text."""
+        assignee = None
+        for match in MENTION.finditer(text):
+            user = User.objects.filter(username__iexact=match["username"].rstrip("."), is_active=True).first()
+            if user is None:
+                notice = Notice(
+                    line=line,
+                    message=f"nobody is called @{match['username']}: kept as text",
+                    source=self.source,
+                )
+                self.result.warnings.append(notice)
+            else:
+                assignee = user
+        if assignee is not None:
+            text = re.sub(r"\s{2,}", " ", MENTION.sub("", text)).strip()
+        return text, assignee
+
+    def _report_resources(self, meetings: list[Meeting]) -> None:
+        mentions = (
+            Mention.objects.filter(meeting__in=meetings)
+            .select_related("resource", "meeting")
+            .prefetch_related("resource__tags")
+            .order_by("resource__pk", "pk")
+        )
+        by_resource: dict[int, dict] = {}
+        for mention in mentions:
+            resource = mention.resource
+            entry = by_resource.setdefault(
+                resource.pk,
+                {
+                    "url": resource.url,
+                    "title": resource.title,
+                    "kind": resource.get_kind_display(),
+                    "tags": sorted(resource.tags.names()),
+                    "action": "created" if resource.pk > self.last_resource_pk else "reused",
+                    "mentions": [],
+                },
+            )
+            entry["mentions"].append(
+                f"{mention.meeting.title or mention.meeting.label}: {mention.get_section_display()}"
+            )
+        self.result.resources = sorted(
+            by_resource.values(), key=lambda r: (r["action"] != "created", r["url"])
+        )
+        for entry in self.result.resources:
+            self.result.counts["resources"][entry["action"]] += 1
+
+
+def _status(planned: PlannedMeeting, start) -> str:
+    if planned.cancelled:
+        return Meeting.Status.CANCELLED
+    return Meeting.Status.HELD if start and start < timezone.now() else Meeting.Status.SCHEDULED
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())

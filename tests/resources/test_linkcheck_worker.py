@@ -1,0 +1,184 @@
+"""Link checks through a real Celery worker process on the configured broker.
+
+Started as tests/test_worker.py starts one, with the link-check settings the worker needs
+to reach the local test servers (loopback allowed, no per-host spacing).
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from clubsite.celery import app
+from resources.models import LinkCheck, Resource
+from resources.tasks.health import linkchecks_run
+from tests.factories import ResourceFactory
+from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply, slow
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    return guard_connections(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(settings):
+    allow_loopback_hosts(settings)
+
+
+@pytest.fixture
+def server():
+    running = Server()
+    yield running
+    running.close()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] or ""
+    if db["PASSWORD"]:
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def running_worker(log_path: Path, queue: str, *, threads: int = 4, transport_options: dict | None = None):
+    """A `celery worker` process consuming ``queue``; yields the process, stops it at the end."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1,localhost",
+        "LINKCHECK_HOST_SPACING": "0",
+        "LINKCHECK_THREADS": str(threads),
+    }
+    arguments = [
+        "worker",
+        "--loglevel=INFO",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+    ]
+    # Broker options (a short visibility timeout, to see a redelivery) are set on the app.
+    options = repr(transport_options or {})
+    code = (
+        "import sys; from clubsite.celery import app; "
+        f"app.conf.broker_transport_options = {{**app.conf.broker_transport_options, **{options}}}; "
+        "app.worker_main(sys.argv[1:])"
+    )
+    start = log_path.stat().st_size if log_path.exists() else 0
+    with log_path.open("a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, *arguments], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b"ready." not in log_path.read_bytes()[start:]:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def queue():
+    name = f"test-links-{uuid.uuid4().hex[:12]}"
+    old = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = old
+
+
+def wait_for(predicate, *, log: Path, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for the worker:\n{log.read_text()}")
+
+
+def test_worker_checks_a_link_added_through_the_web_page(client, member, settings, server, queue, tmp_path):
+    settings.LIBRARY_AUTO_FETCH = True
+    server.routes["/tutorial"] = reply(
+        200,
+        b"<html><head><title>Diffusion models, explained</title></head><body>...</body></html>",
+        {"Content-Type": "text/html; charset=utf-8"},
+    )
+    log = tmp_path / "worker.log"
+    client.force_login(member)
+
+    with running_worker(log, queue):
+        response = client.post(
+            reverse("resource-add"),
+            {"url": server.url("/tutorial"), "title": "", "kind": "", "tags": "", "notes": ""},
+        )
+        resource = Resource.objects.get()
+        assert response["Location"] == resource.get_absolute_url()
+        wait_for(lambda: LinkCheck.objects.filter(resource=resource).exists(), log=log)
+
+    check = LinkCheck.objects.get(resource=resource)
+    assert (check.outcome, check.status_code, check.method) == ("ok", 200, "GET")
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert '<span class="badge ok">healthy</span>' in page
+    assert "<td>OK</td><td>200</td>" in page  # the check history
+    assert "Task resources.linkchecks_run[" in log.read_text()
+
+
+def test_worker_killed_mid_batch_leaves_whole_rows_and_the_redelivered_task_finishes(server, queue, tmp_path):
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("redelivery of an unacknowledged task needs a broker with acks (Redis)")
+    for n in range(8):
+        server.routes[f"/p{n}"] = slow(0.5, reply(200))
+    ids = [ResourceFactory(url=server.url(f"/p{n}"), arxiv_id=f"x{n}").pk for n in range(8)]
+    log = tmp_path / "worker.log"
+
+    with running_worker(log, queue, threads=1) as first:
+        linkchecks_run.delay(resource_ids=ids, since=timezone.now().isoformat())
+        wait_for(lambda: LinkCheck.objects.count() >= 2, log=log)
+        first.kill()  # SIGKILL: no chance to finish, acknowledge or clean up
+        first.wait(timeout=10)
+
+    done = LinkCheck.objects.count()
+    assert 2 <= done < 8
+    for resource in Resource.objects.filter(pk__in=ids):
+        latest = resource.checks.first()
+        assert resource.last_checked_at == (latest.checked_at if latest else None)
+        assert resource.health == ("healthy" if latest else "unknown")
+
+    # A new worker takes the unacknowledged task back once its visibility timeout passes.
+    options = {"visibility_timeout": 1, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+    with running_worker(log, queue, threads=4, transport_options=options):
+        wait_for(lambda: not Resource.objects.filter(pk__in=ids, last_checked_at=None).exists(), log=log)
+
+    # Each link checked once: the links done before the kill were skipped on redelivery.
+    assert sorted(LinkCheck.objects.values_list("resource_id", flat=True)) == ids
