@@ -41,23 +41,29 @@ def _ensure_row(host: str) -> None:
             pass  # another worker created it first
 
 
+def _take(host: str, spacing: float, concurrency: int, now) -> bool:
+    stale = now - timedelta(seconds=LEASE)
+    return bool(
+        HostThrottle.objects.filter(
+            Q(host=host), Q(next_allowed_at__lte=now), Q(in_flight__lt=concurrency) | Q(updated_at__lt=stale)
+        ).update(
+            in_flight=Case(When(updated_at__lt=stale, then=Value(1)), default=F("in_flight") + 1),
+            next_allowed_at=now + timedelta(seconds=spacing),
+            updated_at=now,
+        )
+    )
+
+
 def _try_acquire(host: str, spacing: float, concurrency: int) -> float:
     """Take a slot if one is free now; return 0, or how long to wait before trying again."""
     now = timezone.now()
-    stale = now - timedelta(seconds=LEASE)
-    taken = HostThrottle.objects.filter(
-        Q(host=host), Q(next_allowed_at__lte=now), Q(in_flight__lt=concurrency) | Q(updated_at__lt=stale)
-    ).update(
-        in_flight=Case(When(updated_at__lt=stale, then=Value(1)), default=F("in_flight") + 1),
-        next_allowed_at=now + timedelta(seconds=spacing),
-        updated_at=now,
-    )
-    if taken:
+    if _take(host, spacing, concurrency, now):
         return 0.0
     row = HostThrottle.objects.filter(host=host).values("in_flight", "next_allowed_at", "updated_at").first()
-    if row is None:
+    if row is None:  # the host's first request
         _ensure_row(host)
-        return 0.001
+        return 0.0 if _take(host, spacing, concurrency, now) else BUSY_POLL
+    stale = now - timedelta(seconds=LEASE)
     if row["in_flight"] >= concurrency and row["updated_at"] >= stale:
         return BUSY_POLL
     return max((row["next_allowed_at"] - now).total_seconds(), 0.001)
