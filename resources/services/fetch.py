@@ -239,8 +239,10 @@ class _VettedConnectionMixin:
                 raise AddressRefused(f"{self.host}: {reason}")
             sys.audit("http.client.connect", self, self.host, self.port)
             return sock
-        if last_error is None:
+        if refusals and last_error is None:
             raise AddressRefused(f"{self.host} resolves only to refused addresses: {'; '.join(refusals)}")
+        if last_error is None:
+            raise NameResolutionError(self.host, self, socket.gaierror(socket.EAI_NODATA, "no address"))
         if isinstance(last_error, TimeoutError):
             raise ConnectTimeoutError(
                 self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"

@@ -233,40 +233,42 @@ def _head_refused(status: int) -> bool:
 
 
 def _attempt(url: str, *, session, slot, clock, read_head: bool) -> CheckResult:
-    started = clock()
-    deadline = settings.LINKCHECK_DEADLINE
+    """One try: HEAD, then GET when HEAD is refused or fails; elapsed_ms is time on the network
+    (waiting for a host slot not counted), and the deadline covers both requests."""
+    spent = 0.0
     common = {"session": session, "slot": slot, "clock": clock}
     if not read_head:
         try:
-            head = fetching.fetch(url, method="HEAD", deadline=deadline, **common)
+            head = fetching.fetch(url, method="HEAD", deadline=settings.LINKCHECK_DEADLINE, **common)
         except fetching.FetchError as error:
+            spent = error.elapsed
             if error.outcome != fetching.CONNECTION_ERROR:
                 # A timeout, unknown host, TLS failure, loop or refusal: GET would fare no better.
                 result = _from_error(url, error, "HEAD")
-                result.elapsed_ms = round((clock() - started) * 1000)
+                result.elapsed_ms = round(spent * 1000)
                 return result
-            deadline -= error.elapsed
         else:
+            spent = head.elapsed
             if not _head_refused(head.status):
                 result = _from_response(url, head)
-                result.elapsed_ms = round(head.elapsed * 1000)
+                result.elapsed_ms = round(spent * 1000)
                 return result
-            deadline -= head.elapsed
-    max_bytes = settings.PAGE_HEAD_MAX_BYTES if read_head else settings.LINKCHECK_MAX_BYTES
     try:
         got = fetching.fetch(
             url,
             method="GET",
-            deadline=max(deadline, 0.0),
-            max_bytes=max_bytes,
+            deadline=max(settings.LINKCHECK_DEADLINE - spent, 0.0),
+            max_bytes=settings.PAGE_HEAD_MAX_BYTES if read_head else settings.LINKCHECK_MAX_BYTES,
             stop_at=HEAD_END_MARKERS if read_head else (),
             **common,
         )
     except fetching.FetchError as error:
         result = _from_error(url, error, "GET", read_head=read_head)
+        spent += error.elapsed
     else:
         result = _from_response(url, got, read_head=read_head)
-    result.elapsed_ms = round((clock() - started) * 1000)
+        spent += got.elapsed
+    result.elapsed_ms = round(spent * 1000)
     return result
 
 

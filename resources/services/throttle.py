@@ -32,11 +32,11 @@ class SlotTimeout(Exception):
     """No slot for the host became free in time."""
 
 
-def _ensure_row(host: str) -> None:
+def _ensure_row(host: str, now) -> None:
     if not HostThrottle.objects.filter(host=host).exists():
         try:
             with transaction.atomic():
-                HostThrottle.objects.create(host=host)
+                HostThrottle.objects.create(host=host, next_allowed_at=now)
         except IntegrityError:
             pass  # another worker created it first
 
@@ -61,7 +61,7 @@ def _try_acquire(host: str, spacing: float, concurrency: int) -> float:
         return 0.0
     row = HostThrottle.objects.filter(host=host).values("in_flight", "next_allowed_at", "updated_at").first()
     if row is None:  # the host's first request
-        _ensure_row(host)
+        _ensure_row(host, now)
         return 0.0 if _take(host, spacing, concurrency, now) else BUSY_POLL
     stale = now - timedelta(seconds=LEASE)
     if row["in_flight"] >= concurrency and row["updated_at"] >= stale:
@@ -78,10 +78,11 @@ def _release(host: str) -> None:
 def host_defer(host: str, seconds: float) -> None:
     """Push the host's next allowed start back (a 429's Retry-After, say)."""
     host = host.lower()
-    later = timezone.now() + timedelta(seconds=seconds)
-    _ensure_row(host)
+    now = timezone.now()
+    later = now + timedelta(seconds=seconds)
+    _ensure_row(host, now)
     HostThrottle.objects.filter(host=host, next_allowed_at__lt=later).update(
-        next_allowed_at=later, updated_at=timezone.now()
+        next_allowed_at=later, updated_at=now
     )
 
 

@@ -147,7 +147,6 @@ def test_swap_withdrawn_by_the_one_who_asked(member_client, mine, theirs, member
     assert (_meeting_of(mine), _meeting_of(theirs)) == (mine.meeting_id, theirs.meeting_id)
 
 
-
 def test_swap_email_tasks_redelivered_send_each_email_once(
     mine, theirs, member, other_member, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -298,6 +298,18 @@ def test_fetch_refuses_loopback_unless_the_host_is_allowed(settings, server, ses
     assert server.log == []
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "127.1", "[::ffff:127.0.0.1]", "[::1]"])
+def test_fetch_refuses_loopback_in_any_spelling(settings, server, session, loopback_only, host):
+    settings.LINKCHECK_ALLOWED_INTERNAL_HOSTS = []
+    server.routes["/"] = reply(200)
+
+    with pytest.raises(fetching.FetchError) as refused:
+        fetching.fetch(f"http://{host}:{server.port}/", session=session)
+
+    assert refused.value.outcome == "ssrf_blocked"
+    assert loopback_only == []
+
+
 def test_fetch_vets_the_resolved_address_of_a_name(monkeypatch, session, loopback_only):
     # A name whose DNS answer is internal (as in DNS rebinding): refused before connecting.
     monkeypatch.setattr(
