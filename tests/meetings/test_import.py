@@ -448,8 +448,23 @@ def test_import_edited_document_updates_what_changed(db):
     assert Mention.objects.filter(
         resource__url="https://distill.pub/2016/augmented-rnns/", section="minutes"
     ).exists()
-    assert result.counts["research_items"] == {"created": 0, "updated": 1, "unchanged": 3}
+    assert result.counts["research_items"] == {"created": 0, "updated": 1, "unchanged": 3, "removed": 0}
     assert result.counts["minutes_revisions"] == {"created": 2}
+
+
+def test_import_edited_document_removes_items_it_no_longer_lists_but_keeps_site_items(db, member):
+    from meetings.services.research import research_items_add
+
+    import_file(ML_CLUB, "ml-club", year=2020)
+    meeting = Meeting.objects.get()
+    research_items_add(meeting=meeting, text="raised on the site", by=member)
+    edited = ML_CLUB.read_text().replace("  - what is a CVAE\n", "")
+
+    result = markdown_import(documents=[("ml.md", edited)], series_slug="ml-club", year=2020)
+
+    assert not ResearchItem.objects.filter(text="what is a CVAE").exists()
+    assert ResearchItem.objects.filter(text="raised on the site").exists()
+    assert result.counts["research_items"]["removed"] == 1
 
 
 def test_import_keeps_a_date_set_on_the_site_for_an_undated_meeting(db):
@@ -700,7 +715,7 @@ def test_import_markdown_command_json_summary(db):
         "series": {"created": 1, "reused": 0},
         "meetings": {"created": 8, "updated": 0, "unchanged": 0},
         "talks": {"created": 9, "updated": 0, "unchanged": 0},
-        "research_items": {"created": 0, "updated": 0, "unchanged": 0},
+        "research_items": {"created": 0, "updated": 0, "unchanged": 0, "removed": 0},
         "resources": {"created": 42, "reused": 0},
     }
     assert summary["dry_run"] is False

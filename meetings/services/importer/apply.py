@@ -65,7 +65,7 @@ class ImportResult:
             "series": _tally("created", "reused"),
             "meetings": _tally("created", "updated", "unchanged"),
             "talks": _tally("created", "updated", "unchanged"),
-            "research_items": _tally("created", "updated", "unchanged"),
+            "research_items": _tally("created", "updated", "unchanged", "removed"),
             "resources": _tally("created", "reused"),
             "sections": _tally("created", "updated", "unchanged", "deleted"),
             "minutes_revisions": _tally("created"),
@@ -474,6 +474,18 @@ class _Writer:
                     "action": action,
                 }
             )
+
+        # An item the edited document no longer lists goes; items raised on the site stay.
+        gone = meeting.research_items.exclude(import_key="").exclude(
+            import_key__in=[p.key for p in planned.items]
+        )
+        for item in gone:
+            report["items"].append(
+                {"text": item.text, "status": item.get_status_display(), "reason": item.drop_reason,
+                 "assignee": item.assignee, "line": None, "action": "removed"}
+            )  # fmt: skip
+            counts["removed"] += 1
+        gone.delete()
 
     def _assignee(self, text: str, line: int):
         """ "@ada" names the member the item is assigned to; an unknown name stays in the text."""
