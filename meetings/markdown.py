@@ -4,6 +4,7 @@ Only Markdown, pymdown-extensions, nh3, Pygments and the standard library are
 imported here, so rendering works (and is tested) without Django.
 """
 
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -208,33 +209,44 @@ _ALLOWED_CLASSES = {
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def _prefix_fragment_links(tag: str, attribute: str, value: str) -> str | None:
-    # nh3's id_prefix renames ids; in-document links must follow them.
-    fragment = attribute == "href" and value.startswith("#") and len(value) > 1
-    if fragment and not value[1:].startswith(ID_PREFIX):
-        return "#" + ID_PREFIX + value[1:]
-    return value
+def _fragment_filter(prefix: str):
+    def prefix_fragment_links(tag: str, attribute: str, value: str) -> str | None:
+        # nh3's id_prefix renames ids; in-document links must follow them.
+        fragment = attribute == "href" and value.startswith("#") and len(value) > 1
+        if fragment and not value[1:].startswith(prefix):
+            return "#" + prefix + value[1:]
+        return value
+
+    return prefix_fragment_links
 
 
-_CLEANER = nh3.Cleaner(
-    tags=_TAGS,
-    clean_content_tags=_CLEAN_CONTENT_TAGS,
-    attributes=_ATTRIBUTES,
-    attribute_filter=_prefix_fragment_links,
-    tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
-    set_tag_attribute_values=_SET_TAG_ATTRIBUTE_VALUES,
-    allowed_classes=_ALLOWED_CLASSES,
-    url_schemes=_URL_SCHEMES,
-    link_rel="noopener noreferrer nofollow",
-    strip_comments=True,
-    id_prefix=ID_PREFIX,
-)
+@functools.cache
+def _cleaner(prefix: str) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=_TAGS,
+        clean_content_tags=_CLEAN_CONTENT_TAGS,
+        attributes=_ATTRIBUTES,
+        attribute_filter=_fragment_filter(prefix),
+        tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
+        set_tag_attribute_values=_SET_TAG_ATTRIBUTE_VALUES,
+        allowed_classes=_ALLOWED_CLASSES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        id_prefix=prefix,
+    )
 
 
-def render_markdown(text: str) -> str:
-    """Render club Markdown (tables, code, math, task lists...) to sanitised HTML."""
+def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
+    """Render club Markdown (tables, code, math, task lists...) to sanitised HTML.
+
+    Documents shown on one page (minutes and recap) pass different id prefixes so
+    their footnote and heading ids never collide.
+    """
+    if not id_prefix.startswith(ID_PREFIX):
+        id_prefix = ID_PREFIX + id_prefix
     html = _new_markdown().convert(text or "")
-    return _CLEANER.clean(html)
+    return _cleaner(id_prefix).clean(html)
 
 
 class _LinkCollector(HTMLParser):

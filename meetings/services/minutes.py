@@ -58,7 +58,7 @@ def minutes_save(
             return SaveResult(minutes=minutes, changed=False)
         now = timezone.now()
         minutes.body = body
-        minutes.body_html = render_markdown(body)
+        minutes.body_html = render_markdown(body, id_prefix=f"md-{kind}-")
         minutes.revision = F("revision") + 1
         minutes.updated_at = now
         minutes.updated_by = by

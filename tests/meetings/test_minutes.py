@@ -313,3 +313,17 @@ def test_minutes_editor_query_count_is_fixed(member_client, meeting, member, dja
 
     with django_assert_max_num_queries(12):
         member_client.get(_edit_url(meeting))
+
+
+def test_minutes_and_recap_footnotes_get_distinct_ids_on_one_page(client, meeting, member):
+    minutes_save(
+        meeting=meeting, kind="minutes", body="A claim.[^1]\n\n[^1]: minutes note", base_revision=0, by=member
+    )
+    minutes_save(
+        meeting=meeting, kind="recap", body="B claim.[^1]\n\n[^1]: recap note", base_revision=0, by=member
+    )
+
+    page = client.get(meeting.get_absolute_url()).content.decode()
+
+    assert 'id="md-minutes-fn:1"' in page and 'href="#md-minutes-fn:1"' in page
+    assert 'id="md-recap-fn:1"' in page and 'href="#md-recap-fn:1"' in page
