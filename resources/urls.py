@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/<int:pk>/status/", views.resource_status, name="resource-status"),
     path("library/<int:pk>/edit/", views.resource_edit, name="resource-edit"),
     path("library/<int:pk>/add-to-list/", views.resource_add_to_list, name="resource-add-to-list"),
+    path("library/<int:pk>/adopt-redirect/", views.resource_adopt_redirect, name="resource-adopt-redirect"),
     path("library/<int:pk>/delete/", views.resource_delete, name="resource-delete"),
     path("search/", views.search, name="search"),
     path("lists/", views.readinglist_list, name="readinglist-list"),

@@ -178,6 +178,20 @@ def resource_add_to_list(request, pk):
 
 
 @require_POST
+def resource_adopt_redirect(request, pk):
+    resource = selectors.resource_get_visible(user=request.user, pk=pk)
+    if denied := refuse(request, "resources.change_resource", resource, "Sign in to edit the library."):
+        return denied
+    try:
+        library_services.resource_adopt_redirect(resource=resource, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The library now stores the new address, {resource.url}.")
+    return redirect(resource)
+
+
+@require_POST
 def resource_delete(request, pk):
     resource = selectors.resource_get_visible(user=request.user, pk=pk)
     if denied := refuse(

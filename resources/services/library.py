@@ -202,3 +202,31 @@ def tags_merge(*, sources: Iterable[Tag], target: Tag) -> Tag:
         for resource in Resource.objects.filter(tags=target):
             resource_index(resource=resource)
     return target
+
+
+def resource_adopt_redirect(*, resource: Resource, by=None) -> Resource:
+    """Store the address a link permanently redirects to, keeping the record, its tags and mentions.
+
+    Refused (ValidationError) when the new address is already another record in the library.
+    """
+    target = resource.permanent_redirect_url
+    if not target:
+        raise ValidationError("This link has not moved permanently.")
+    parsed = parse_or_error(target)
+    with transaction.atomic():
+        clash = Resource.objects.filter(url=parsed.url).exclude(pk=resource.pk).first()
+        if clash is not None:
+            raise ValidationError(
+                f"The new address is already in the library as “{clash}”; edit or delete one of the two."
+            )
+        resource.url = parsed.url
+        resource.permanent_redirect_url = ""
+        if parsed.arxiv_id and not resource.arxiv_id:
+            resource.arxiv_id, resource.arxiv_version = parsed.arxiv_id, parsed.arxiv_version
+        if parsed.doi and not resource.doi:
+            resource.doi = parsed.doi
+        resource.save(
+            update_fields=["url", "permanent_redirect_url", "arxiv_id", "arxiv_version", "doi", "updated_at"]
+        )
+        resource_index(resource=resource)
+    return resource

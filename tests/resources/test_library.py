@@ -606,3 +606,31 @@ def test_series_filter_ignores_series_visitors_cannot_see(client, private_series
     content = client.get(reverse("library"), {"series": "secret"}).content.decode()
 
     assert "private.example.org" not in content
+
+
+def test_adopt_permanent_redirect_updates_url_keeping_tags(member_client, member):
+    resource, _ = library.resource_add(url="http://old.example.org/paper", by=member, tags=["keep"])
+    Resource.objects.filter(pk=resource.pk).update(permanent_redirect_url="https://new.example.org/paper")
+
+    response = member_client.post(reverse("resource-adopt-redirect", kwargs={"pk": resource.pk}), follow=True)
+
+    resource.refresh_from_db()
+    assert (resource.url, resource.permanent_redirect_url) == ("https://new.example.org/paper", "")
+    assert list(resource.tags.names()) == ["keep"]
+    assert "The library now stores the new address" in response.content.decode()
+
+
+def test_adopt_permanent_redirect_refuses_a_clash_and_visitors(client, member):
+    resource, _ = library.resource_add(url="http://old.example.org/paper", by=member)
+    library.resource_add(url="https://new.example.org/paper", by=member, title="Already here")
+    Resource.objects.filter(pk=resource.pk).update(permanent_redirect_url="https://new.example.org/paper")
+    url = reverse("resource-adopt-redirect", kwargs={"pk": resource.pk})
+
+    anonymous = client.post(url)
+    client.force_login(member)
+    content = client.post(url, follow=True).content.decode()
+
+    assert anonymous.status_code == 404  # visitors cannot see an unmentioned resource at all
+    assert "already in the library as “Already here”" in content
+    resource.refresh_from_db()
+    assert resource.url == "http://old.example.org/paper"
