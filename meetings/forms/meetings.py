@@ -47,6 +47,13 @@ class SeriesForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Members receive the series' emails, such as published minutes.",
     )
+    speaker_pool = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Speaker pool",
+        help_text="Who the rota generator may assign; members can also opt in and out themselves.",
+    )
 
     class Meta:
         model = Series
@@ -57,6 +64,7 @@ class SeriesForm(forms.ModelForm):
             "visibility",
             "organisers",
             "members",
+            "speaker_pool",
             "time_zone",
             "schedule",
             "cadence_weeks",
@@ -88,8 +96,15 @@ class SeriesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisers"].queryset = _people()
         self.fields["members"].queryset = _people()
+        self.fields["speaker_pool"].queryset = _people()
         self.fields["description"].widget.attrs["rows"] = 6
         self.fields["schedule"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("schedule") == Series.Schedule.MONTHLY and not data.get("month_week"):
+            self.add_error("month_week", "Say which week of the month the series meets.")
+        return data
 
     def clean_schedule(self):
         # A form posted without the schedule (an older page) keeps the series' rule.

@@ -7,7 +7,7 @@ from meetings.models import Meeting, Series
 from resources.services.library import mentions_sync
 
 
-def series_save(*, series: Series, by, organisers=None, members=None) -> Series:
+def series_save(*, series: Series, by, organisers=None, members=None, speaker_pool=None) -> Series:
     """Save a series (new or edited), rendering its description; its creator organises it."""
     creating = series.pk is None
     series.description_html = render_markdown(series.description)
@@ -18,6 +18,8 @@ def series_save(*, series: Series, by, organisers=None, members=None) -> Series:
             series.organisers.set(organisers)
         if members is not None:
             series.members.set(members)
+        if speaker_pool is not None:
+            series.speaker_pool.set(speaker_pool)
         if creating and by is not None and not series.organisers.filter(pk=by.pk).exists():
             series.organisers.add(by)
     return series

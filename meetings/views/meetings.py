@@ -63,6 +63,7 @@ def _series_form(request, series: Series, *, initial=None, saved_message: str):
                 by=request.user,
                 organisers=form.cleaned_data["organisers"],
                 members=form.cleaned_data["members"],
+                speaker_pool=form.cleaned_data["speaker_pool"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

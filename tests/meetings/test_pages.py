@@ -460,3 +460,28 @@ def test_admin_changelists_render_with_search(admin_client, series, member, name
 
     assert response.status_code == 200
     assert b'id="changelist-search"' in response.content
+
+
+def test_series_edit_sets_the_speaker_pool_and_checks_monthly_rules(
+    organiser_client, series, member, organiser
+):
+    url = reverse("series-edit", kwargs={"slug": series.slug})
+    data = {
+        "name": series.name,
+        "slug": series.slug,
+        "visibility": "public",
+        "organisers": [organiser.pk],
+        "speaker_pool": [member.pk],
+        "time_zone": "Europe/London",
+        "schedule": "weeks",
+        "cadence_weeks": 2,
+        "weekday": 0,
+        "start_time": "14:00",
+        "default_duration": 60,
+    }
+
+    organiser_client.post(url, data)
+    refused = organiser_client.post(url, {**data, "schedule": "monthly", "month_week": ""})
+
+    assert list(series.speaker_pool.all()) == [member]
+    assert "Say which week of the month the series meets." in refused.content.decode()
