@@ -303,7 +303,9 @@ def _bibtex_fields(resource, category: str) -> list[tuple[str, str]]:
     published = _published(resource)
     if published:
         fields.append(("year", "{" + str(published.year) + "}"))
-        fields.append(("month", MONTHS[published.month - 1]))
+        # A date known only to the year (Crossref often gives no more) has no month.
+        if _precision(resource) != "year":
+            fields.append(("month", MONTHS[published.month - 1]))
     elif category == "web" and _added(resource):
         fields.append(("year", "{" + str(_added(resource).year) + "}"))
     if resource.doi.strip():
@@ -349,8 +351,15 @@ def _csl_type(resource, category: str) -> str:
     return CSL_TYPES_BY_KIND.get(resource.kind, "webpage")
 
 
-def _csl_date(value: date) -> dict:
-    return {"date-parts": [[value.year, value.month, value.day]]}
+def _precision(resource) -> str:
+    return getattr(resource, "published_date_precision", "") or "day"
+
+
+def _csl_date(value: date, precision: str = "day") -> dict:
+    parts = {"year": [value.year], "month": [value.year, value.month]}.get(
+        precision, [value.year, value.month, value.day]
+    )
+    return {"date-parts": [parts]}
 
 
 def csljson_export(resources: list) -> list[dict]:
@@ -367,7 +376,7 @@ def csljson_export(resources: list) -> list[dict]:
             item["author"] = names
         published = _published(resource)
         if published:
-            item["issued"] = _csl_date(published)
+            item["issued"] = _csl_date(published, _precision(resource))
         if resource.venue.strip() and category != "preprint":
             item["container-title"] = resource.venue.strip()
         if category == "preprint":

@@ -566,3 +566,22 @@ def test_markdown_export_of_an_empty_list_is_its_heading():
     reading_list = ReadingList.objects.create(title="Intro to ML resources", description="")
 
     assert markdown_export(reading_list, []) == "# Intro to ML resources\n"
+
+
+def test_exports_keep_a_year_only_date_to_the_year():
+    resource = ResourceFactory(
+        url="https://doi.org/10.1145/3184558.3186235",
+        title="Proceedings paper",
+        doi="10.1145/3184558.3186235",
+        venue="Companion of the The Web Conference 2018",
+        published_date=date(2018, 1, 1),
+        published_date_precision="year",
+        authors=[{"given": "Ada", "family": "Lovelace"}],
+    )
+
+    entry = bibtexparser.parse_string(bibtex_export([resource])).entries[0]
+    item = csljson_export([resource])[0]
+
+    assert entry.fields_dict["year"].value == "2018"
+    assert "month" not in entry.fields_dict
+    assert item["issued"] == {"date-parts": [[2018]]}
