@@ -1,32 +1,24 @@
 """Link checks through a real Celery worker process on the configured broker.
 
-Started as tests/test_worker.py starts one, with the link-check settings the worker needs
+Started with tests/worker.py, with the link-check settings the worker needs
 to reach the local test servers (loopback allowed, no per-host spacing).
 """
 
-import os
-import subprocess
-import sys
-import time
-import uuid
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from clubsite.celery import app
 from resources.models import LinkCheck, Resource
 from resources.tasks.health import linkchecks_run
+from tests import worker
 from tests.factories import ResourceFactory
 from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply, slow
+from tests.worker import default_queue, new_queue, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -46,85 +38,22 @@ def server():
     running.close()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] or ""
-    if db["PASSWORD"]:
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @contextmanager
-def running_worker(log_path: Path, queue: str, *, threads: int = 4, transport_options: dict | None = None):
-    """A `celery worker` process consuming ``queue``; yields the process, stops it at the end."""
+def running_worker(log_path, queue: str, *, threads: int = 4, transport_options: dict | None = None):
+    """A worker that may reach the loopback test servers, with no per-host spacing."""
     env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "VAR_DIR": str(settings.VAR_DIR),
-        "SECRET_KEY": settings.SECRET_KEY,
         "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1,localhost",
         "LINKCHECK_HOST_SPACING": "0",
         "LINKCHECK_THREADS": str(threads),
     }
-    arguments = [
-        "worker",
-        "--loglevel=INFO",
-        "--pool=solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}-{uuid.uuid4().hex[:6]}@%h",
-    ]
-    # Broker options (a short visibility timeout, to see a redelivery) are set on the app.
-    options = repr(transport_options or {})
-    code = (
-        "import sys; from clubsite.celery import app; "
-        f"app.conf.broker_transport_options = {{**app.conf.broker_transport_options, **{options}}}; "
-        "app.worker_main(sys.argv[1:])"
-    )
-    start = log_path.stat().st_size if log_path.exists() else 0
-    with log_path.open("a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", code, *arguments], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while b"ready." not in log_path.read_bytes()[start:]:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"worker did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with worker.running_worker(log_path, queue, env=env, transport_options=transport_options) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture
 def queue():
-    name = f"test-links-{uuid.uuid4().hex[:12]}"
-    old = app.conf.task_default_queue
-    app.conf.task_default_queue = name
-    yield name
-    app.conf.task_default_queue = old
-
-
-def wait_for(predicate, *, log: Path, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for the worker:\n{log.read_text()}")
+    with default_queue(new_queue("test-links")) as name:
+        yield name
 
 
 def test_worker_checks_a_link_added_through_the_web_page(client, member, settings, server, queue, tmp_path):
