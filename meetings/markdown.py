@@ -264,9 +264,14 @@ class _LinkCollector(HTMLParser):
             self.links.append(href)
 
 
-def extract_links(text: str) -> list[str]:
-    """Return the http(s) links of rendered Markdown, in document order, without repeats."""
+def links_in_html(html: str) -> list[str]:
+    """Return the http(s) links of already rendered HTML, in document order, without repeats."""
     collector = _LinkCollector()
-    collector.feed(render_markdown(text))
+    collector.feed(html)
     collector.close()
     return collector.links
+
+
+def extract_links(text: str) -> list[str]:
+    """Return the http(s) links of rendered Markdown, in document order, without repeats."""
+    return links_in_html(render_markdown(text))

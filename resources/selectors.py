@@ -101,25 +101,31 @@ def _search_words(q: str) -> list[str]:
     return re.findall(r"\w[\w\-.]*", q)[:10]
 
 
+def _headline(field: str, query, **options):
+    """A PostgreSQL snippet with matches between \\x02 and \\x03, which snippet_html marks safely."""
+    from django.contrib.postgres.search import SearchHeadline
+
+    return SearchHeadline(
+        field,
+        query,
+        config="english",
+        start_sel="\x02",
+        stop_sel="\x03",
+        max_words=30,
+        min_words=12,
+        **options,
+    )
+
+
 def resources_search(*, qs, q: str):
     """Full-text search ranked on PostgreSQL (GIN index); every word must appear on SQLite."""
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = SearchQuery(q, search_type="websearch", config="english")
         return qs.filter(search_vector=query).annotate(
             rank=SearchRank("search_vector", query),
-            snippet=SearchHeadline(
-                "search_text",
-                query,
-                config="english",
-                start_sel="\x02",
-                stop_sel="\x03",
-                max_words=30,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
+            snippet=_headline("search_text", query, max_fragments=2, fragment_delimiter=" … "),
         )
     for word in _search_words(q):
         qs = qs.filter(search_text__icontains=word)
@@ -149,24 +155,14 @@ def minutes_search(*, user, q: str, limit: int = 20):
         "meeting__series"
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         query = SearchQuery(q, search_type="websearch", config="english")
         vector = SearchVector("body", config="english")
         return list(
             qs.annotate(rank=SearchRank(vector, query))
             .filter(rank__gt=0)
-            .annotate(
-                snippet=SearchHeadline(
-                    "body",
-                    query,
-                    config="english",
-                    start_sel="\x02",
-                    stop_sel="\x03",
-                    max_words=30,
-                    min_words=12,
-                )
-            )
+            .annotate(snippet=_headline("body", query))
             .order_by("-rank", "-updated_at")[:limit]
         )
     for word in _search_words(q):

@@ -68,7 +68,7 @@ def minutes_save(
             minutes=minutes, number=minutes.revision, body=body, author=by, created_at=now, note=note
         )
         # Links in the text become library resources, mentioned by this meeting.
-        mentions_sync(meeting=meeting, section=kind, text=body, by=by)
+        mentions_sync(meeting=meeting, section=kind, html=minutes.body_html, by=by)
     return SaveResult(minutes=minutes, changed=True)
 
 

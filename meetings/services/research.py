@@ -84,10 +84,10 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
 
 def _link_resource(item: ResearchItem, by) -> None:
     """The item's first link joins the library and becomes its resource."""
-    from meetings.markdown import extract_links
+    from meetings.markdown import links_in_html
     from resources.services.library import resource_add
 
-    for url in extract_links(item.text):
+    for url in links_in_html(item.text_html):
         try:
             resource, _ = resource_add(url=url, by=by, meeting=item.meeting, section="research")
         except ValidationError:

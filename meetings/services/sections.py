@@ -30,9 +30,9 @@ def _sync_kinds(meeting: Meeting, kinds) -> None:
     # with the text of all of that kind's sections together.
     bodies: dict[str, list[str]] = {kind: [] for kind in kinds}
     for section in MeetingSection.objects.filter(meeting=meeting, kind__in=list(kinds)).order_by("position"):
-        bodies[section.kind].append(section.body)
-    for kind, texts in bodies.items():
-        mentions_sync(meeting=meeting, section=kind, text="\n\n".join(texts))
+        bodies[section.kind].append(section.body_html)
+    for kind, html in bodies.items():
+        mentions_sync(meeting=meeting, section=kind, html="\n".join(html))
 
 
 def section_save(*, section: MeetingSection, by=None) -> MeetingSection:

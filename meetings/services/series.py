@@ -48,5 +48,5 @@ def meeting_save(*, meeting: Meeting, talks=None, by=None) -> Meeting:
                     continue
                 form.instance.order = position
             talks.save()
-        mentions_sync(meeting=meeting, section="agenda", text=meeting.agenda, by=by)
+        mentions_sync(meeting=meeting, section="agenda", html=meeting.agenda_html, by=by)
     return meeting

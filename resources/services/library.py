@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from taggit.models import Tag, TaggedItem
 
-from meetings.markdown import extract_links, render_markdown
+from meetings.markdown import extract_links, links_in_html, render_markdown
 from resources.models import Mention, Resource
 from resources.services.links import InvalidLink, ParsedLink, parse_link
 
@@ -133,28 +133,33 @@ def resource_index(*, resource: Resource) -> None:
         ]
         if part
     )
-    Resource.objects.filter(pk=resource.pk).update(search_text=text)
-    resource.search_text = text
+    fields = {"search_text": text}
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchVector
         from django.db.models import Value
 
-        Resource.objects.filter(pk=resource.pk).update(
-            search_vector=SearchVector(Value(resource.title), weight="A", config="english")
+        fields["search_vector"] = (
+            SearchVector(Value(resource.title), weight="A", config="english")
             + SearchVector(Value(f"{authors} {tags}"), weight="B", config="english")
             + SearchVector(
                 Value(f"{resource.abstract} {resource.notes} {resource.venue}"), weight="C", config="english"
             )
         )
+    # One UPDATE for the text and (on PostgreSQL) its tsvector.
+    Resource.objects.filter(pk=resource.pk).update(**fields)
+    resource.search_text = text
 
 
-def mentions_sync(*, meeting, section: str, text: str, by=None) -> list[Resource]:
+def mentions_sync(
+    *, meeting, section: str, text: str = "", html: str | None = None, by=None
+) -> list[Resource]:
     """Make the links in a meeting's section its mentions: add new ones, drop removed ones.
 
     A link taken out of the text loses its mention, never its resource.
     """
     resources, seen = [], set()
-    for url in extract_links(text):
+    # Callers that have just rendered the text pass its HTML, so it is not rendered twice.
+    for url in links_in_html(html) if html is not None else extract_links(text):
         try:
             parsed = parse_link(url)
         except InvalidLink:
