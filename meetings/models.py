@@ -77,7 +77,7 @@ class Series(models.Model):
         settings.AUTH_USER_MODEL,
         related_name="member_of_series",
         blank=True,
-        help_text="Who belongs to this club and receives its emails.",
+        help_text="Who belongs to this club: members read a members-only series and receive its emails.",
     )
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE, choices=_timezone_choices)
     cadence_weeks = models.PositiveSmallIntegerField(

@@ -1,25 +1,68 @@
 """Reads with joins and filters, so each page's query count is owned here."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from meetings.models import Meeting, Minutes, MinutesRevision, Series, Talk
+from meetings.rules import remember_listed
+
+
+def _is_account(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def series_sees_all(user) -> bool:
+    """Staff read everything; with OPEN_MEMBERSHIP so does every account."""
+    return _is_account(user) and (user.is_staff or settings.OPEN_MEMBERSHIP)
+
+
+def series_of_member(user):
+    """The series the account belongs to (member or organiser), as a queryset of ids."""
+    if not _is_account(user):
+        return Series.objects.none().values("pk")
+    if settings.OPEN_MEMBERSHIP:
+        return Series.objects.values("pk")
+    return Series.objects.filter(
+        Exists(Series.members.through.objects.filter(series_id=OuterRef("pk"), user_id=user.pk))
+        | Exists(Series.organisers.through.objects.filter(series_id=OuterRef("pk"), user_id=user.pk))
+    ).values("pk")
 
 
 def series_visible_to(user):
-    """Series the user may read: public ones, and all of them for members."""
+    """Series the user may read (meetings/rules.py can_view, in SQL): public ones, and the
+    members-only ones the user belongs to; staff read them all."""
     qs = Series.objects.all()
-    if not (user and user.is_authenticated and user.is_active):
-        qs = qs.filter(visibility=Series.Visibility.PUBLIC)
-    return qs
+    if series_sees_all(user):
+        return qs
+    public = Q(visibility=Series.Visibility.PUBLIC)
+    if not _is_account(user):
+        return qs.filter(public)
+    return qs.filter(public | Q(pk__in=series_of_member(user)))
+
+
+def _viewer_is_member(user, series_ref: str):
+    """An annotation: is the user listed among the members of the series at series_ref?"""
+    return Exists(
+        Series.members.through.objects.filter(
+            series_id=OuterRef(series_ref), user_id=user.pk if _is_account(user) else None
+        )
+    )
 
 
 def series_get_visible(*, user, slug: str) -> Series:
     """A series by slug with its organisers; 404 (never 403) when the user may not see it."""
-    series = series_visible_to(user).prefetch_related("organisers").filter(slug=slug).first()
+    series = (
+        series_visible_to(user)
+        .prefetch_related("organisers")
+        .annotate(viewer_is_member=_viewer_is_member(user, "pk"))
+        .filter(slug=slug)
+        .first()
+    )
     if series is None:
         raise Http404("No such series.")
+    remember_listed(series, "members", user, series.viewer_is_member)
     return series
 
 
@@ -73,7 +116,21 @@ def meeting_get_visible(*, user, slug: str, pk: int) -> Meeting:
             Meeting.objects.filter(pk=pk, series__slug=slug, series__in=series_visible_to(user))
         )
         .prefetch_related("series__organisers", "documents__updated_by", "sections")
+        .annotate(viewer_is_member=_viewer_is_member(user, "series_id"))
         .first()
+    )
+    if meeting is None:
+        raise Http404("No such meeting.")
+    remember_listed(meeting.series, "members", user, meeting.viewer_is_member)
+    return meeting
+
+
+def meeting_visible_by_pk(*, user, pk: int) -> Meeting:
+    """A meeting by its number alone (a filter's parameter); 404 when the user may not see it."""
+    if not 0 < pk < 2**31:
+        raise Http404("No such meeting.")
+    meeting = (
+        Meeting.objects.filter(pk=pk, series__in=series_visible_to(user)).select_related("series").first()
     )
     if meeting is None:
         raise Http404("No such meeting.")
@@ -231,6 +288,22 @@ def research_items_mine(*, user, limit: int = 10):
         return []
     return list(
         _research_items_qs()
-        .filter(assignee=user, status="open")
+        .filter(assignee=user, status="open", meeting__series__in=series_visible_to(user))
         .order_by(F("meeting__start").desc(nulls_last=True), "position")[:limit]
     )
+
+
+def series_members_list(*, series: Series) -> list:
+    """The series' members, organisers first, each with `is_organiser`."""
+    organiser_ids = set(series.organisers.values_list("pk", flat=True))
+    members = list(series.members.order_by("display_name", "username"))
+    for member in members:
+        member.is_organiser = member.pk in organiser_ids
+    return sorted(members, key=lambda m: not m.is_organiser)
+
+
+def series_invitations_waiting(*, series: Series) -> list:
+    """Invitations to the series not yet accepted and still usable, newest first."""
+    from meetings.models import Invitation
+
+    return list(Invitation.objects.usable().filter(series=series).select_related("invited_by"))

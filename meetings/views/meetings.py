@@ -49,6 +49,7 @@ def series_detail(request, slug):
             "upcoming": upcoming,
             "past_page": past_page,
             "can_organise": request.user.has_perm("meetings.change_series", series),
+            "can_see_members": request.user.has_perm("meetings.view_members", series),
         },
     )
 

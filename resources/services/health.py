@@ -838,9 +838,11 @@ def link_health_report(*, user, section: str = ""):
     user can see; queries are fixed in number whatever the page size.
     """
     from meetings.selectors import series_visible_to
+    from resources.selectors import resources_visible_to
 
     last = LinkCheck.objects.filter(resource=OuterRef("pk")).order_by("-checked_at", "-pk")
-    qs = Resource.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
+    # Only links this organiser may see: another series' private reading stays private.
+    qs = resources_visible_to(user).annotate(last_outcome=Subquery(last.values("outcome")[:1]))
     any_problem = Q()
     for _label, condition in REPORT_SECTIONS.values():
         any_problem |= condition
