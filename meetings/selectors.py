@@ -18,16 +18,15 @@ def series_sees_all(user) -> bool:
     return _is_account(user) and (user.is_staff or settings.OPEN_MEMBERSHIP)
 
 
-def series_of_member(user):
-    """The series the account belongs to (member or organiser), as a queryset of ids."""
+def series_of_member(user, field: str = "pk") -> Q:
+    """`field` is a series the account belongs to (member or organiser): two indexed IN lists."""
     if not _is_account(user):
-        return Series.objects.none().values("pk")
+        return Q(pk__in=[])
     if settings.OPEN_MEMBERSHIP:
-        return Series.objects.values("pk")
-    return Series.objects.filter(
-        Exists(Series.members.through.objects.filter(series_id=OuterRef("pk"), user_id=user.pk))
-        | Exists(Series.organisers.through.objects.filter(series_id=OuterRef("pk"), user_id=user.pk))
-    ).values("pk")
+        return Q()
+    members = Series.members.through.objects.filter(user_id=user.pk).values("series_id")
+    organisers = Series.organisers.through.objects.filter(user_id=user.pk).values("series_id")
+    return Q(**{f"{field}__in": members}) | Q(**{f"{field}__in": organisers})
 
 
 def series_visible_to(user):
@@ -39,7 +38,7 @@ def series_visible_to(user):
     public = Q(visibility=Series.Visibility.PUBLIC)
     if not _is_account(user):
         return qs.filter(public)
-    return qs.filter(public | Q(pk__in=series_of_member(user)))
+    return qs.filter(public | series_of_member(user))
 
 
 def _viewer_is_member(user, series_ref: str):
@@ -293,13 +292,33 @@ def research_items_mine(*, user, limit: int = 10):
     )
 
 
+def people_who_may_read(*, series: Series):
+    """Active accounts that may read the series: everyone for a public one, else its members,
+    organisers and staff. Only they are offered as its speakers (they are emailed about it)."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.filter(is_active=True)
+    if not series.is_public and not settings.OPEN_MEMBERSHIP:
+        people = people.filter(
+            Q(is_staff=True) | Q(member_of_series=series) | Q(organised_series=series)
+        ).distinct()
+    return people.order_by("display_name", "username")
+
+
 def series_members_list(*, series: Series) -> list:
-    """The series' members, organisers first, each with `is_organiser`."""
+    """The series' members and organisers (always members), organisers first, each with `is_organiser`."""
+    from django.contrib.auth import get_user_model
+
     organiser_ids = set(series.organisers.values_list("pk", flat=True))
-    members = list(series.members.order_by("display_name", "username"))
-    for member in members:
-        member.is_organiser = member.pk in organiser_ids
-    return sorted(members, key=lambda m: not m.is_organiser)
+    people = list(
+        get_user_model()
+        .objects.filter(Q(member_of_series=series) | Q(pk__in=organiser_ids))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+    for person in people:
+        person.is_organiser = person.pk in organiser_ids
+    return sorted(people, key=lambda person: not person.is_organiser)
 
 
 def series_invitations_waiting(*, series: Series) -> list:

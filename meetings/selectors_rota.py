@@ -116,4 +116,7 @@ def pool_series_for(*, user) -> list[Series]:
 
 
 def speaker_pool_of(*, series: Series):
-    return series.speaker_pool.filter(is_active=True).order_by("display_name", "username")
+    """The series' speaker pool: those in it who may read the series."""
+    from meetings.selectors import people_who_may_read
+
+    return people_who_may_read(series=series).filter(speaker_pools=series)

@@ -57,9 +57,7 @@ class ReadingListForm(forms.ModelForm):
 
         # A list joins a series its maker belongs to: its members then read and edit it.
         series = (
-            Series.objects.all()
-            if series_sees_all(user)
-            else Series.objects.filter(pk__in=series_of_member(user))
+            Series.objects.all() if series_sees_all(user) else Series.objects.filter(series_of_member(user))
         )
         self.fields["series"].queryset = series.order_by("name")
         self.fields["series"].required = False

@@ -38,7 +38,7 @@ def resources_visible_to(user):
         return Resource.objects.all()
     if not _is_member(user):
         return Resource.objects.filter(audience=Resource.Audience.PUBLIC)
-    held = ResourceHolder.objects.filter(resource=OuterRef("pk"), series_id__in=series_of_member(user))
+    held = ResourceHolder.objects.filter(series_of_member(user, "series_id"), resource=OuterRef("pk"))
     return Resource.objects.filter(Q(audience__lte=Resource.Audience.ACCOUNTS) | Exists(held))
 
 
@@ -50,9 +50,7 @@ def readinglists_visible_to(user):
     public = Q(is_public=True) & (Q(series__isnull=True) | Q(series__visibility=Series.Visibility.PUBLIC))
     if not _is_member(user):
         return ReadingList.objects.filter(public)
-    return ReadingList.objects.filter(
-        public | Q(series__isnull=True) | Q(series_id__in=series_of_member(user))
-    )
+    return ReadingList.objects.filter(public | Q(series__isnull=True) | series_of_member(user, "series_id"))
 
 
 def readinglists_changeable_by(user):
@@ -61,7 +59,7 @@ def readinglists_changeable_by(user):
         return ReadingList.objects.none()
     if series_sees_all(user):
         return ReadingList.objects.all()
-    return ReadingList.objects.filter(Q(series__isnull=True) | Q(series_id__in=series_of_member(user)))
+    return ReadingList.objects.filter(Q(series__isnull=True) | series_of_member(user, "series_id"))
 
 
 def resources_recent(*, user, limit: int = 5):

@@ -145,9 +145,15 @@ class TalkForm(forms.ModelForm):
         fields = ["speaker", "guest_name", "title"]
         labels = {"speaker": "Member", "guest_name": "or guest's name"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, series=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = _people()
+        # In a members-only series only those who may read it can speak (they are emailed about it).
+        if series is None:
+            self.fields["speaker"].queryset = _people()
+        else:
+            from meetings.selectors import people_who_may_read
+
+            self.fields["speaker"].queryset = people_who_may_read(series=series)
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -96,7 +97,7 @@ def series_member_remove_view(request, slug, user_pk):
         request, "meetings.manage_members", series, "Only this series' organisers remove members."
     ):
         return denied
-    member = series.members.filter(pk=user_pk).first()
+    member = User.objects.filter(Q(member_of_series=series) | Q(organised_series=series), pk=user_pk).first()
     if member is None:
         raise Http404("No such member.")
     try:

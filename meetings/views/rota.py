@@ -29,10 +29,6 @@ from meetings.views.common import refuse
 User = get_user_model()
 
 
-def _people():
-    return User.objects.filter(is_active=True).order_by("display_name", "username")
-
-
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -77,7 +73,7 @@ def series_rota(request, slug):
             "swaps": swaps,
             "unconfirmed": unconfirmed,
             "can_edit": can_edit,
-            "people": list(_people()) if can_edit else [],
+            "people": list(selectors.people_who_may_read(series=series)) if can_edit else [],
             "swap_form": SwapSlotsForm(meetings=[m for m in meetings if m.status != Meeting.Status.CANCELLED])
             if can_edit
             else None,
@@ -185,7 +181,7 @@ def rota_reassign(request, slug, pk):
     meeting, denied = _meeting_to_edit(request, slug, pk)
     if denied:
         return denied
-    form = ReassignForm(request.POST, people=_people())
+    form = ReassignForm(request.POST, people=selectors.people_who_may_read(series=meeting.series))
     if not form.is_valid():
         return HttpResponseBadRequest("Choose a member.")
     speaker = form.cleaned_data["speaker"]
