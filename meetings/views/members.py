@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.http import Http404
@@ -66,7 +66,7 @@ def series_members(request, slug):
     ):
         return denied
     can_manage = request.user.has_perm("meetings.manage_members", series)
-    form = MemberAddForm(request.POST or None) if can_manage else None
+    form = MemberAddForm(request.POST if request.method == "POST" else None) if can_manage else None
     if request.method == "POST":
         if denied := refuse(
             request, "meetings.manage_members", series, "Only this series' organisers add members."
@@ -120,7 +120,13 @@ def series_leave(request, slug):
         "Only a member who does not organise the series can leave it (organisers stop organising first).",
     ):
         return denied
-    series_member_remove(series=series, user=request.user, by=request.user)
+    try:
+        left = series_member_remove(series=series, user=request.user, by=request.user)
+    except ValidationError as error:
+        # A superuser passes every rule, but an organiser still cannot leave.
+        raise PermissionDenied(" ".join(error.messages)) from None
+    if not left:
+        raise PermissionDenied(f"You are not a member of {series.name}.")
     messages.success(request, f"You have left {series.name}.")
     # Staff still read a members-only series they left; everyone else goes back to the list.
     if series.is_public or request.user.is_staff:

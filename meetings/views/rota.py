@@ -3,7 +3,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -332,7 +332,11 @@ def talk_confirm(request, pk):
     talk = _talk_visible(request, pk)
     if denied := refuse(request, "meetings.confirm_talk", talk, "Only the speaker can confirm this talk."):
         return denied
-    rota.talk_confirm(talk=talk, by=request.user)
+    try:
+        rota.talk_confirm(talk=talk, by=request.user)
+    except ValidationError as error:
+        # A superuser passes every rule, but is still not the speaker.
+        raise PermissionDenied(" ".join(error.messages)) from None
     messages.success(request, "Thank you: your talk is confirmed.")
     return redirect(_next(request, talk.meeting.get_absolute_url()))
 
