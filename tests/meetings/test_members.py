@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from meetings.models import Invitation, Series
 from meetings.services.series import series_member_remove, series_save
-from tests.factories import MeetingFactory, SeriesFactory, UserFactory
+from tests.factories import MeetingFactory, SeriesFactory, TalkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +304,17 @@ def test_the_demo_organiser_organises_and_belongs_to_the_demo_series(client):
     for series in Series.objects.all():
         page = client.get(members_url(series))
         assert page.status_code == 200 and "Add or invite" in page.content.decode()
+
+
+def test_a_removed_members_talk_confirmation_link_stops_working(client, committee, member):
+    from meetings.services import rota
+
+    talk = TalkFactory(meeting=MeetingFactory(series=committee, title="Budget"), speaker=member)
+    url = reverse("talk-confirm-token", kwargs={"token": rota.talk_confirm_token(talk=talk)})
+    assert client.get(url).status_code == 200
+
+    committee.members.remove(member)
+
+    response = client.get(url)
+    assert response.status_code == 410
+    assert "Budget" not in response.content.decode()
