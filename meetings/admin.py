@@ -46,6 +46,12 @@ class SeriesAdmin(KeepsVisibilityAdmin):
     readonly_fields = ("calendar_token",)
     inlines = [SkipDateInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from meetings.services.series import series_organisers_are_members
+
+        series_organisers_are_members(series=form.instance)
+
 
 class MeetingSectionFormSet(BaseInlineFormSet):
     """Sections saved in the admin get their HTML and mentions through the service, like an import's."""

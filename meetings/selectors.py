@@ -292,16 +292,17 @@ def research_items_mine(*, user, limit: int = 10):
     )
 
 
-def people_who_may_read(*, series: Series):
+def people_who_may_read(*, series: Series, also=()):
     """Active accounts that may read the series: everyone for a public one, else its members,
-    organisers and staff. Only they are offered as its speakers (they are emailed about it)."""
+    organisers and staff (and the accounts in `also`). Only they are offered as its speakers
+    (they are emailed about it)."""
     from django.contrib.auth import get_user_model
 
     people = get_user_model().objects.filter(is_active=True)
     if not series.is_public and not settings.OPEN_MEMBERSHIP:
-        people = people.filter(
-            Q(is_staff=True) | Q(member_of_series=series) | Q(organised_series=series)
-        ).distinct()
+        member = Series.members.through.objects.filter(series_id=series.pk, user_id=OuterRef("pk"))
+        organiser = Series.organisers.through.objects.filter(series_id=series.pk, user_id=OuterRef("pk"))
+        people = people.filter(Q(is_staff=True) | Exists(member) | Exists(organiser) | Q(pk__in=list(also)))
     return people.order_by("display_name", "username")
 
 

@@ -153,7 +153,9 @@ class TalkForm(forms.ModelForm):
         else:
             from meetings.selectors import people_who_may_read
 
-            self.fields["speaker"].queryset = people_who_may_read(series=series)
+            # A talk given before its speaker left stays valid when the meeting is edited.
+            also = [self.instance.speaker_id] if self.instance.speaker_id else []
+            self.fields["speaker"].queryset = people_who_may_read(series=series, also=also)
 
     def clean(self):
         data = super().clean()

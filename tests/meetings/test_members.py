@@ -318,3 +318,18 @@ def test_a_removed_members_talk_confirmation_link_stops_working(client, committe
     response = client.get(url)
     assert response.status_code == 410
     assert "Budget" not in response.content.decode()
+
+
+def test_only_people_who_may_read_a_members_only_series_are_offered_as_its_speakers(
+    organiser_client, committee, member, other_member
+):
+    meeting = MeetingFactory(series=committee)
+    former = UserFactory(username="former", display_name="Former Speaker")
+    TalkFactory(meeting=meeting, speaker=former, title="Old talk")  # gave a talk, then left
+
+    content = organiser_client.get(reverse("meeting-edit", kwargs={"slug": "committee", "pk": meeting.pk}))
+    options = content.content.decode()
+
+    assert "Ada Lovelace" in options
+    assert "Alan Turing" not in options  # another series' member
+    assert options.count(">Former Speaker<") == 1  # the existing talk keeps its speaker; new ones cannot
