@@ -14,7 +14,7 @@ from django.urls import reverse
 from meetings.services.minutes import minutes_save
 from meetings.services.research import research_items_add
 from resources.models import ReadingList, Resource
-from resources.services.library import resource_update
+from resources.services.library import resource_add, resource_update
 from resources.services.readinglists import readinglist_save
 from tests.factories import MeetingFactory, SeriesFactory, TalkFactory, UserFactory
 
@@ -250,3 +250,62 @@ def test_other_accounts_cannot_write_in_a_members_only_series(client, secret_mee
     assert secret_meeting.research_items.count() == 1
     item.refresh_from_db()
     assert item.status == "open"
+
+
+# The organisers' site-wide pages (link health, tags, deleting resources) keep to what the
+# organiser may see: an organiser of another series is not an organiser of this one.
+
+
+@pytest.fixture
+def other_organiser(db):
+    user = UserFactory(username="olga", display_name="Olga Organiser")
+    SeriesFactory(name="Robotics club", slug="robotics", organisers=[user], members=[user])
+    return user
+
+
+def test_link_health_and_tags_do_not_show_another_series_resources(client, secret_meeting, other_organiser):
+    resource = Resource.objects.get(url="https://example.org/zebulon-cv")
+    resource_update(resource=resource, title="Zebulon's CV", kind="paper", tags=["zebulon-file"], notes="")
+    Resource.objects.filter(pk=resource.pk).update(health="broken", consecutive_failures=3)
+    client.force_login(other_organiser)
+
+    health = client.get(reverse("link-health"))
+    tags = client.get(reverse("library-tags"))
+
+    assert health.status_code == tags.status_code == 200
+    assert "Zebulon" not in health.content.decode() and "zebulon" not in health.content.decode()
+    assert "zebulon-file" not in tags.content.decode()
+    tag = resource.tags.get()
+    response = client.post(reverse("library-tags"), {"action": "rename", "tag": tag.pk, "name": "renamed"})
+    assert response.status_code == 404
+    response = client.post(
+        reverse("library-tags"), {"action": "merge", "sources": "zebulon-file", "target": "x"}
+    )
+    assert response.status_code == 200 and "zebulon-file" not in response.content.decode()
+    assert client.get(reverse("library-tag-feed", kwargs={"tag": "zebulon-file"})).status_code == 404
+    assert list(resource.tags.names()) == ["zebulon-file"]
+
+
+def test_an_organiser_cannot_delete_a_resource_another_series_holds(client, secret_meeting, other_organiser):
+    resource = Resource.objects.get(url="https://example.org/zebulon-cv")
+    # The other organiser adds the same link to the library: they see the record now...
+    resource_add(url="https://example.org/zebulon-cv", by=other_organiser)
+    client.force_login(other_organiser)
+    assert client.get(reverse("resource-detail", kwargs={"pk": resource.pk})).status_code == 200
+
+    # ...but deleting it would take it from the committee's minutes, which they cannot see.
+    response = client.post(reverse("resource-delete", kwargs={"pk": resource.pk}))
+
+    assert response.status_code == 403
+    assert Resource.objects.filter(pk=resource.pk).exists()
+    assert client.delete(f"/api/v1/resources/{resource.pk}/").status_code == 403
+
+
+def test_the_committees_organiser_may_delete_it(client, secret_meeting, organiser):
+    resource = Resource.objects.get(url="https://example.org/zebulon-cv")
+    client.force_login(organiser)
+
+    response = client.post(reverse("resource-delete", kwargs={"pk": resource.pk}))
+
+    assert response.status_code == 302
+    assert not Resource.objects.filter(pk=resource.pk).exists()
