@@ -56,7 +56,7 @@ class Series(models.Model):
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public: anyone can read it"
-        MEMBERS = "members", "Members only: sign-in needed"
+        MEMBERS = "members", "Members only: its members, organisers and staff can read it"
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, "Monday"

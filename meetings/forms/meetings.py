@@ -45,7 +45,7 @@ class SeriesForm(forms.ModelForm):
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Members receive the series' emails, such as published minutes.",
+        help_text="Members write in the series, read it if it is members-only, and receive its emails.",
     )
     speaker_pool = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),

@@ -32,5 +32,17 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.AlterField(
+            model_name="series",
+            name="visibility",
+            field=models.CharField(
+                choices=[
+                    ("public", "Public: anyone can read it"),
+                    ("members", "Members only: its members, organisers and staff can read it"),
+                ],
+                default="public",
+                max_length=10,
+            ),
+        ),
         migrations.RunPython(organisers_join, migrations.RunPython.noop),
     ]
