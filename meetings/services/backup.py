@@ -216,7 +216,7 @@ def _object_lines(text: str, count: int) -> list[int] | None:
     return lines
 
 
-def backup_parse(text: str) -> tuple[dict, list[int] | None]:
+def backup_parse(*, text: str) -> tuple[dict, list[int] | None]:
     """Read a backup's JSON; BackupError with the line and column of a syntax error."""
     try:
         document = json.loads(text)
@@ -233,7 +233,7 @@ def backup_parse(text: str) -> tuple[dict, list[int] | None]:
     return document, _object_lines(text, len(document["objects"]))
 
 
-def database_is_empty() -> list[str]:
+def club_rows_held() -> list[str]:
     """What the database already holds, as "3 users" phrases; empty when there is nothing."""
     held = []
     for label in EXPORTED:
@@ -298,11 +298,9 @@ def _prepare(obj, place: str, types: dict, permissions: dict, password: str, pro
     for name, compute in _derived().get(label, {}).items():
         setattr(row, name, compute(row))
     try:
-        row.full_clean(
-            exclude=[*relations, *NOT_EXPORTED_FIELDS.get(label, {})],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        # Each field's own rules (types, choices, lengths, validators); not the model's clean(),
+        # which may follow relations to rows not saved yet. Uniqueness is the database's to check.
+        row.clean_fields(exclude=[*relations, *NOT_EXPORTED_FIELDS.get(label, {})])
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             problems.append(f"{place}: field {name}: {' '.join(messages)}")
@@ -333,7 +331,7 @@ def _check_references(prepared, places, problems: list[str]) -> None:
 def club_import(*, document: dict, lines: list[int] | None = None) -> ImportSummary:
     """Restore a parsed backup into an empty database, in one transaction: all or nothing."""
     _check_accounted()
-    held = database_is_empty()
+    held = club_rows_held()
     if held:
         raise BackupError(
             [

@@ -377,3 +377,25 @@ def test_import_does_not_trust_html_in_the_file(db, tmp_path):
 def _flush_all():
     for label in reversed(backup.EXPORTED):
         apps.get_model(label)._base_manager.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_names_the_row_the_database_refuses_and_keeps_nothing(tmp_path):
+    resource_add(url="https://example.org/a", tags=["vision"])
+    resource_add(url="https://example.org/b", tags=["nlp"])
+    document = json.loads(backup.club_export())
+    _flush()
+    tags = [obj for obj in document["objects"] if obj["model"] == "taggit.tag"]
+    tags[1]["fields"]["slug"] = tags[0]["fields"]["slug"]  # two tags, one slug: unique in the database
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps(document, indent=1))
+
+    with pytest.raises(CommandError) as error:
+        _run("import_club", str(path))
+
+    message = str(error.value)
+    assert f"(taggit.tag {tags[1]['pk']}): duplicate key value violates unique constraint" in message or (
+        f"(taggit.tag {tags[1]['pk']}): UNIQUE constraint failed: taggit_tag.slug" in message
+    )
+    assert Resource.objects.count() == User.objects.count() == 0
+    assert apps.get_model("taggit.tag").objects.count() == 0

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{backup}: cannot read it: {error}") from None
         try:
-            document, lines = backup_parse(text)
+            document, lines = backup_parse(text=text)
             summary = club_import(document=document, lines=lines)
         except BackupError as error:
             problems = "\n".join(f"  {backup}: {problem}" for problem in error.problems)
