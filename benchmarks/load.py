@@ -244,7 +244,7 @@ class Client(threading.Thread):
     def sign_in(self):
         if self.session.cookies.get("sessionid"):
             self._request(
-                "sign in",
+                "sign out",
                 "POST",
                 "/accounts/logout/",
                 expect=(302,),
@@ -393,7 +393,7 @@ def _report(results: Results, seconds: float) -> int:
     print(f"\n{total} requests in {seconds:.1f} s ({total / seconds:.1f}/s), {errors} errors, "
           f"{results.conflicts} minutes conflicts answered 409 and saved again")  # fmt: skip
     print(f"\n{'page':<16}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    for kind in [*READS, "sign-in page", "minutes editor", *WRITES]:
+    for kind in [*READS, "sign-in page", "minutes editor", *WRITES, "sign out"]:
         values = results.latencies.get(kind)
         if not values:
             continue
