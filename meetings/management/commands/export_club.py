@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from meetings.services.backup import BackupError, club_export
 
+ROW = '\n{"model": '  # each row starts a line (see meetings/services/backup.py)
+
 
 class Command(BaseCommand):
     help = (
@@ -22,6 +24,6 @@ class Command(BaseCommand):
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
-            self.stderr.write(f"Wrote {output} ({text.count(chr(10)) - 1} rows).")
+            self.stderr.write(f"Wrote {output} ({text.count(ROW)} rows).")
         else:
             self.stdout.write(text, ending="")

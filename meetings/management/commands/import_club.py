@@ -30,7 +30,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}: {count}")
         if summary.users:
             self.stdout.write(
-                f"The {summary.users} restored account(s) have no password (backups never hold password "
-                "hashes). Each person sets one with “Forgotten your password?” on the sign-in page (the "
-                "email goes to their address), or an operator runs `manage.py changepassword USERNAME`."
+                f"The {summary.users} restored account(s) have a password nobody knows (backups never "
+                "hold password hashes). Each person sets one with “Forgotten your password?” on the sign-in "
+                "page (the email goes to their address), or an operator runs "
+                "`manage.py changepassword USERNAME`."
             )
