@@ -128,6 +128,8 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimu
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 # A single-club site may make every active account a member of every series (SECURITY.md).
 OPEN_MEMBERSHIP = env_bool("OPEN_MEMBERSHIP", False)
+# The paper queue: how many papers a member may suggest for one series in any 7 days.
+QUEUE_SUGGESTIONS_PER_WEEK = env_int("QUEUE_SUGGESTIONS_PER_WEEK", 5, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
@@ -271,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.talk_reminders_send",
         "schedule": crontab(minute=5),
     },
+    "mark-presented-suggestions": {
+        "task": "meetings.suggestions_mark_presented",
+        "schedule": crontab(minute=35),
+    },
     "dispatch-due-link-checks": {
         "task": "resources.linkchecks_dispatch_due",
         "schedule": env_float("LINKCHECK_DISPATCH_EVERY", 300.0, minimum=10),
@@ -338,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "MinutesKindEnum": "meetings.models.Minutes.Kind",
         "ResourceKindEnum": "resources.models.Resource.Kind",
         "LinkHealthEnum": "resources.models.Resource.Health",
+        "SuggestionStateEnum": "meetings.api.queue.STATE_CHOICES",
+        "SuggestionUpdateStateEnum": ["open", "archived"],
     },
     # Docs assets come from drf-spectacular-sidecar, served by whitenoise: never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -12,6 +12,9 @@ from meetings.models import (
     ResearchItemEvent,
     Series,
     SkipDate,
+    Suggestion,
+    SuggestionComment,
+    SuggestionVote,
     SwapRequest,
     Talk,
     TalkReminder,
@@ -188,3 +191,30 @@ class SwapRequestAdmin(admin.ModelAdmin):
     search_fields = ("requested_by__username", "message")
     autocomplete_fields = ("from_talk", "to_talk", "requested_by", "decided_by")
     list_select_related = ("requested_by", "decided_by")
+
+
+class SuggestionVoteInline(admin.TabularInline):
+    model = SuggestionVote
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class SuggestionCommentInline(admin.TabularInline):
+    model = SuggestionComment
+    extra = 0
+    fields = ("author", "body", "created_at")
+    readonly_fields = ("author", "body", "created_at")
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(KeepsVisibilityAdmin):
+    """A staff edit that changes a suggestion's paper or series recomputes who sees the papers."""
+
+    list_display = ("__str__", "series", "state", "suggested_by", "created_at", "would_present")
+    list_filter = ("state", "series", "would_present")
+    search_fields = ("resource__title", "resource__url", "pitch", "suggested_by__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("series", "resource", "suggested_by")
+    autocomplete_fields = ("resource", "suggested_by", "talk", "presented_meeting")
+    readonly_fields = ("pitch_html", "created_at", "updated_at")
+    inlines = [SuggestionVoteInline, SuggestionCommentInline]

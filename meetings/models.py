@@ -116,6 +116,13 @@ class Series(models.Model):
     )
     # The secret in the address of a members-only series' calendar feed; reset to revoke it.
     calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
+    queue_half_life_weeks = models.PositiveSmallIntegerField(
+        "paper queue: a vote's half-life (weeks)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(520)],
+        help_text="In the paper queue a vote counts half as much after this many weeks, a quarter after "
+        "twice as many, so last year's favourite does not stay on top for ever.",
+    )
 
     class Meta:
         verbose_name_plural = "series"
@@ -602,3 +609,131 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# The paper queue (meetings/services/queue.py writes it, meetings/selectors_queue.py reads it).
+
+
+class Suggestion(models.Model):
+    """A resource a member proposes for a series to read: voted on, discussed, claimed by a talk."""
+
+    class State(models.TextChoices):
+        # Open is the queue; an open suggestion is "claimed" while a talk holds it (talk set).
+        OPEN = "open", "Open"
+        PRESENTED = "presented", "Presented"
+        ARCHIVED = "archived", "Archived"
+
+    PITCH_MAX_LENGTH = 5000
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="suggestions")
+    resource = models.ForeignKey("resources.Resource", on_delete=models.CASCADE, related_name="suggestions")
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    pitch = models.TextField(blank=True, max_length=PITCH_MAX_LENGTH, help_text="Markdown: why read it.")
+    pitch_html = models.TextField(blank=True, editable=False)
+    would_present = models.BooleanField(
+        "I'd present it", default=False, help_text="The member who suggested it would give the talk."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    # The claim: the talk that will present it (kept once presented). A deleted talk frees it.
+    talk = models.ForeignKey(
+        Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    presented_meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="presented_suggestions"
+    )
+    presented_on = models.DateField(null=True, blank=True)
+    archive_reason = models.CharField(max_length=300, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["series", "state"], name="suggestion_series_state"),
+            models.Index(fields=["suggested_by", "series", "created_at"], name="suggestion_rate"),
+        ]
+        constraints = [
+            # One open suggestion per paper and series: suggesting it again is a vote for it.
+            models.UniqueConstraint(
+                fields=["series", "resource"],
+                condition=models.Q(state="open"),
+                name="suggestion_open_once",
+                violation_error_message="This paper is already in the series' queue.",
+            ),
+            models.UniqueConstraint(fields=["talk"], name="suggestion_one_per_talk"),
+            models.CheckConstraint(
+                condition=~models.Q(state="archived") | ~models.Q(archive_reason=""),
+                name="suggestion_archived_has_reason",
+                violation_error_message="Say why the suggestion is archived.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resource} for {self.series}"
+
+    def get_absolute_url(self):
+        return reverse("suggestion-detail", kwargs={"slug": self.series.slug, "pk": self.pk})
+
+    @property
+    def status(self) -> str:
+        """open, claimed, presented or archived: the state a member sees."""
+        if self.state == self.State.OPEN and self.talk_id:
+            return "claimed"
+        return self.state
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class SuggestionVote(models.Model):
+    """One member's vote for a suggestion; withdrawing it deletes the row."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_votes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "user"], name="suggestion_vote_once")]
+
+    def __str__(self):
+        return f"{self.user_id} votes for {self.suggestion_id}"
+
+
+class SuggestionComment(models.Model):
+    """A short comment in a suggestion's thread; its links join the library."""
+
+    BODY_MAX_LENGTH = 5000
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(max_length=BODY_MAX_LENGTH, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The resources its links became: the suggestion's series holds them (resources/services/visibility.py).
+    resources = models.ManyToManyField("resources.Resource", blank=True, related_name="suggestion_comments")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Comment {self.pk} on suggestion {self.suggestion_id}"

@@ -29,6 +29,8 @@ def _series_of(obj):
         return obj.series
     if hasattr(obj, "meeting"):
         return obj.meeting.series
+    if hasattr(obj, "suggestion"):  # a comment in a suggestion's thread
+        return obj.suggestion.series
     raise TypeError(f"No series for {type(obj).__name__}")
 
 
@@ -168,3 +170,39 @@ rules.add_perm("meetings.approve_swap", is_staff | organises_swap)
 rules.add_perm("meetings.confirm_talk", is_talk_speaker)
 rules.add_perm("meetings.mark_unavailable", is_member)
 rules.add_perm("meetings.import_markdown", can_organise)  # with no series (a new one): staff only
+
+
+# The paper queue: members suggest, vote, discuss and claim; organisers archive and assign.
+
+
+@rules.predicate
+def is_suggester(user, suggestion):
+    """The member who suggested it."""
+    return bool(is_member(user) and suggestion is not None and suggestion.suggested_by_id == user.pk)
+
+
+@rules.predicate
+def is_comment_author(user, comment):
+    return bool(is_member(user) and comment is not None and comment.author_id == user.pk)
+
+
+@rules.predicate
+def speaks_at_claimed_talk(user, suggestion):
+    """The speaker of the talk that claimed the suggestion."""
+    talk = getattr(suggestion, "talk", None)
+    return bool(is_member(user) and talk is not None and talk.speaker_id == user.pk)
+
+
+# Objects: a series (view, suggest) or a suggestion (the rest); claim_for_talk asks about the talk.
+rules.add_perm("meetings.view_queue", can_view)
+rules.add_perm("meetings.add_suggestion", can_contribute)
+rules.add_perm("meetings.vote_suggestion", can_contribute)
+rules.add_perm("meetings.see_voters", can_contribute)
+rules.add_perm("meetings.comment_suggestion", can_contribute)
+rules.add_perm("meetings.change_suggestion", can_organise | (can_contribute & is_suggester))
+rules.add_perm("meetings.delete_suggestion", can_organise | (can_contribute & is_suggester))
+rules.add_perm("meetings.archive_suggestion", can_organise)
+rules.add_perm("meetings.delete_suggestion_comment", can_organise | (can_contribute & is_comment_author))
+# The speaker of an upcoming talk claims for it; an organiser assigns a suggestion to any talk.
+rules.add_perm("meetings.claim_for_talk", can_organise | (can_contribute & is_talk_speaker))
+rules.add_perm("meetings.release_suggestion", can_organise | (can_contribute & speaks_at_claimed_talk))

@@ -88,3 +88,11 @@ def swap_request_send_email(*, swap_id: int, event: str) -> int:
     if swap is None:
         return 0
     return rota.swap_request_send_email(swap=swap, event=event)
+
+
+@shared_task(name="meetings.suggestions_mark_presented", acks_late=True, reject_on_worker_lost=True)
+def suggestions_mark_presented() -> int:
+    """Move the paper queue's suggestions whose talk took place to "presented" (Celery beat, hourly)."""
+    from meetings.services import queue
+
+    return queue.suggestions_mark_presented()

@@ -53,6 +53,9 @@ EXPORTED = (
     "meetings.unavailability",
     "meetings.talkreminder",
     "meetings.swaprequest",
+    "meetings.suggestion",
+    "meetings.suggestionvote",
+    "meetings.suggestioncomment",
     "resources.mention",
     "resources.linkcheck",
     "resources.readinglist",
@@ -68,7 +71,7 @@ NOT_EXPORTED = {
     "meetings.invitation": "secret: invitation link hashes (organisers invite again)",
     "resources.hostthrottle": "transient: the workers' per-host request pacing",
     "resources.resourceholder": "derived: which series hold each resource, rebuilt on import from the "
-    "mentions, talks, research items and reading lists (resources/services/visibility.py)",
+    "mentions, talks, research items, reading lists and paper queues (resources/services/visibility.py)",
 }
 
 SECRET, DERIVED = "secret", "derived"
@@ -79,6 +82,8 @@ NOT_EXPORTED_FIELDS = {
     "meetings.minutes": {"body_html": DERIVED},
     "meetings.meetingsection": {"body_html": DERIVED},
     "meetings.researchitem": {"text_html": DERIVED},
+    "meetings.suggestion": {"pitch_html": DERIVED},
+    "meetings.suggestioncomment": {"body_html": DERIVED},
     "resources.resource": {
         "notes_html": DERIVED,
         "search_text": DERIVED,
@@ -104,6 +109,8 @@ def _derived() -> dict[str, dict[str, Callable]]:
         "meetings.minutes": {"body_html": lambda row: render_markdown(row.body, id_prefix=f"md-{row.kind}-")},
         "meetings.meetingsection": {"body_html": lambda row: render_markdown(row.body)},
         "meetings.researchitem": {"text_html": lambda row: render_markdown(row.text)},
+        "meetings.suggestion": {"pitch_html": unless_empty("pitch")},
+        "meetings.suggestioncomment": {"body_html": lambda row: render_markdown(row.body, id_prefix="md-c-")},
         "resources.resource": {"notes_html": unless_empty("notes")},
         "resources.readinglist": {"description_html": unless_empty("description")},
         "resources.readinglistitem": {"note_html": unless_empty("note")},

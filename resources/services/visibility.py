@@ -4,6 +4,7 @@ A resource is held by what mentions, presents, links or lists it:
 
 * a meeting's mention (minutes, recap, agenda, sections, research item text), a talk that
   presents it, a research item that links it: held by the meeting's series;
+* a suggestion in a series' paper queue, or a link in a suggestion's comment: held by that series;
 * a reading list item: held by the list's series, or, for a list without a series, by the
   library (public when the list is public);
 * the library itself, when a member added the link straight to it (``held_by_library``).
@@ -41,16 +42,33 @@ class _Models:
     ReadingListItem: type
     Talk: type
     ResearchItem: type
+    # The paper queue's models; None in a migration older than the queue.
+    Suggestion: type | None = None
+    CommentLink: type | None = None
 
     @classmethod
     def current(cls) -> "_Models":
-        from meetings.models import ResearchItem, Talk
+        from meetings.models import ResearchItem, Suggestion, SuggestionComment, Talk
         from resources.models import Mention, ReadingListItem, Resource, ResourceHolder
 
-        return cls(Resource, ResourceHolder, Mention, ReadingListItem, Talk, ResearchItem)
+        return cls(
+            Resource,
+            ResourceHolder,
+            Mention,
+            ReadingListItem,
+            Talk,
+            ResearchItem,
+            Suggestion,
+            SuggestionComment.resources.through,
+        )
 
     @classmethod
     def from_apps(cls, apps) -> "_Models":
+        try:
+            suggestion = apps.get_model("meetings", "Suggestion")
+            comment_link = apps.get_model("meetings", "SuggestionComment").resources.through
+        except LookupError:
+            suggestion = comment_link = None
         return cls(
             apps.get_model("resources", "Resource"),
             apps.get_model("resources", "ResourceHolder"),
@@ -58,7 +76,17 @@ class _Models:
             apps.get_model("resources", "ReadingListItem"),
             apps.get_model("meetings", "Talk"),
             apps.get_model("meetings", "ResearchItem"),
+            suggestion,
+            comment_link,
         )
+
+    def series_rows(self):
+        """(model, path to the series) for every model a series holds resources through."""
+        rows = [(model, "meeting__series") for model in (self.Mention, self.Talk, self.ResearchItem)]
+        if self.Suggestion is not None:
+            rows.append((self.Suggestion, "series"))
+            rows.append((self.CommentLink, "suggestioncomment__suggestion__series"))
+        return rows
 
 
 @dataclass
@@ -86,10 +114,10 @@ def _compute_chunk(m: _Models, ids: list[int] | None) -> dict[int, Visibility]:
     def mine(qs):
         return qs if ids is None else qs.filter(resource_id__in=ids)
 
-    for model in (m.Mention, m.Talk, m.ResearchItem):
+    for model, series in m.series_rows():
         rows = (
             mine(model.objects.filter(resource__isnull=False))
-            .values_list("resource_id", "meeting__series_id", "meeting__series__visibility")
+            .values_list("resource_id", f"{series}_id", f"{series}__visibility")
             .distinct()
         )
         for resource_id, series_id, visibility in rows:
@@ -201,9 +229,9 @@ def resources_held_by_series(*, series_ids: Iterable[int]) -> set[int]:
     m = _Models.current()
     series_ids = list(series_ids)
     ids = set(m.ResourceHolder.objects.filter(series_id__in=series_ids).values_list("resource_id", flat=True))
-    for model in (m.Mention, m.Talk, m.ResearchItem):
+    for model, series in m.series_rows():
         ids |= set(
-            model.objects.filter(meeting__series_id__in=series_ids, resource__isnull=False).values_list(
+            model.objects.filter(**{f"{series}_id__in": series_ids}, resource__isnull=False).values_list(
                 "resource_id", flat=True
             )
         )
@@ -251,7 +279,7 @@ def visibility_rebuild(*, models: _Models | None = None) -> int:
 
 def resources_held_via(obj) -> set[int]:
     """The resources whose visibility a change to obj (a series, meeting, list, or one holder) can move."""
-    from meetings.models import Meeting, ResearchItem, Series, Talk
+    from meetings.models import Meeting, ResearchItem, Series, Suggestion, SuggestionComment, Talk
     from resources.models import Mention, ReadingList, ReadingListItem, Resource
 
     if obj is None or obj.pk is None:
@@ -260,6 +288,11 @@ def resources_held_via(obj) -> set[int]:
         return {obj.pk}
     if isinstance(obj, Mention | ReadingListItem | Talk | ResearchItem):
         return {obj.resource_id} - {None}
+    if isinstance(obj, Suggestion):
+        links = SuggestionComment.resources.through.objects.filter(suggestioncomment__suggestion=obj)
+        return {obj.resource_id, *links.values_list("resource_id", flat=True)}
+    if isinstance(obj, SuggestionComment):
+        return set(obj.resources.values_list("pk", flat=True))
     if isinstance(obj, Meeting):
         return resources_held_by_meetings(meeting_ids=[obj.pk])
     if isinstance(obj, Series):

@@ -18,11 +18,13 @@ from meetings.models import (
     MinutesRevision,
     ResearchItemEvent,
     Series,
+    Suggestion,
+    SuggestionComment,
     TalkReminder,
     Unavailability,
     User,
 )
-from meetings.services import backup
+from meetings.services import backup, queue
 from meetings.services.demo import demo_load
 from meetings.services.minutes import minutes_save
 from meetings.services.research import research_item_set_status, research_items_add
@@ -142,6 +144,17 @@ def rich_club():
         by=organiser,
     )
     readinglist_add(reading_list=reading, resource=paper, note="The one that started it", by=organiser)
+    # The paper queue: a suggestion with votes and a comment whose link joined the library, one
+    # claimed for Alan's upcoming talk, one archived.
+    suggested = queue.suggestion_create(
+        series=series, url="arXiv:2106.09685", by=ada, pitch="LoRA, *cheaply*", would_present=True
+    ).suggestion
+    queue.suggestion_vote(suggestion=suggested, user=alan)
+    queue.suggestion_comment_add(suggestion=suggested, by=alan, body="See https://example.org/lora-notes")
+    claimed = queue.suggestion_create(series=series, url="https://arxiv.org/abs/2011.13456", by=alan)
+    queue.suggestion_claim(suggestion=claimed.suggestion, talk=alan_talk, by=alan)
+    off_topic = queue.suggestion_create(series=series, url="https://example.org/cooking", by=alan)
+    queue.suggestion_archive(suggestion=off_topic.suggestion, by=organiser, reason="off-topic")
     return {"series": series, "meeting": meeting, "paper": paper, "reading": reading}
 
 
@@ -162,6 +175,8 @@ def test_export_import_export_gives_the_same_document(tmp_path):
         "minutes": Minutes.objects.get(meeting=club["meeting"]).body_html,
         "agenda": club["meeting"].agenda_html,
         "reading": ReadingListItem.objects.get().note_html,
+        "pitch": Suggestion.objects.get(pitch__startswith="LoRA").pitch_html,
+        "comment": SuggestionComment.objects.get().body_html,
     }
     search_text = Resource.objects.get(pk=club["paper"].pk).search_text
     visibility = visibility_stored()
@@ -183,6 +198,8 @@ def test_export_import_export_gives_the_same_document(tmp_path):
     assert Minutes.objects.get(meeting=club["meeting"]).body_html == html["minutes"]
     assert Meeting.objects.get(pk=club["meeting"].pk).agenda_html == html["agenda"]
     assert ReadingListItem.objects.get().note_html == html["reading"]
+    assert Suggestion.objects.get(pitch__startswith="LoRA").pitch_html == html["pitch"] != ""
+    assert SuggestionComment.objects.get().body_html == html["comment"] != ""
     assert Resource.objects.get(pk=club["paper"].pk).search_text == search_text
     assert visibility_stored() == visibility == visibility_compute()  # who sees each resource, rebuilt
     assert Series.objects.get(pk=club["series"].pk).calendar_token == ""
