@@ -23,6 +23,12 @@ class TermForm(forms.Form):
         help_text="Members who opted in to present in this series.",
         error_messages={"required": "Choose at least one speaker."},
     )
+    use_queue = forms.BooleanField(
+        label="Offer each new talk a paper from the queue",
+        required=False,
+        help_text="“I'd present it” volunteers get the first dates they are free, with their paper; "
+        "every other speaker is offered their top-voted unclaimed suggestion. The talks claim them.",
+    )
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, pool_queryset, **kwargs):

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Meeting, Series, SkipDate, SwapRequest, Talk, TalkReminder, Unavailability
+from meetings.services import queue
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +213,7 @@ class TermRow:
     speaker: object = None
     meeting: Meeting | None = None
     reason: str = ""
+    paper: object = None  # a queue.PairedPaper: the suggestion offered to the new talk
 
 
 @dataclass(frozen=True)
@@ -245,8 +247,9 @@ class RotaChanged(Exception):
         self.preview = preview
 
 
-def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview:
-    """The term's dated slots: existing meetings kept, skipped dates shown, new ones with speakers."""
+def rota_preview(*, series: Series, start: date, end: date, pool, use_queue: bool = True) -> TermPreview:
+    """The term's dated slots: existing meetings kept, skipped dates shown, new ones with speakers
+    (and, with use_queue, a paper from the queue: meetings/services/queue.py, term_pair)."""
     if end < start:
         raise ValidationError({"end": "The term ends before it starts."})
     if (end - start).days > MAX_TERM_DAYS:
@@ -269,7 +272,8 @@ def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview
                     already[talk.speaker_id] = already.get(talk.speaker_id, 0) + 1
     last, count = _speaker_history(series, range_end)
     free_days = [d for d in days if d not in existing]
-    speakers = speakers_assign(
+    proposed, papers = queue.term_pair(
+        series=series,
         dates=free_days,
         pool=list(pool),
         last_talk=last,
@@ -277,8 +281,9 @@ def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview
         unavailable=_unavailable(series, pool, start, end),
         front=_cancelled_speakers(series, last),
         already=already,
+        assign=speakers_assign,
+        use_queue=use_queue,
     )
-    proposed = dict(zip(free_days, speakers, strict=True))
     rows = []
     for day in sorted({*days, *skipped, *existing}):
         when = series_local_start(series=series, day=day)
@@ -287,7 +292,9 @@ def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview
         elif day in skipped:
             rows.append(TermRow(date=day, start=when, kind="skipped", reason=skipped[day]))
         else:
-            rows.append(TermRow(date=day, start=when, kind="new", speaker=proposed[day]))
+            rows.append(
+                TermRow(date=day, start=when, kind="new", speaker=proposed[day], paper=papers.get(day))
+            )
     plan = {
         "series": series.pk,
         "range": [start.isoformat(), end.isoformat()],
@@ -299,6 +306,7 @@ def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview
                 row.kind,
                 row.meeting.pk if row.meeting else None,
                 getattr(row.speaker, "pk", None),
+                *([row.paper.suggestion.pk] if row.paper else []),
             ]
             for row in rows
         ],
@@ -309,12 +317,15 @@ def rota_preview(*, series: Series, start: date, end: date, pool) -> TermPreview
     )
 
 
-def rota_generate(*, series: Series, start: date, end: date, pool, by, expected: str) -> list[Meeting]:
-    """Create the previewed term's meetings and talks; RotaChanged if the inputs no longer give it."""
+def rota_generate(
+    *, series: Series, start: date, end: date, pool, by, expected: str, use_queue: bool = True
+) -> list[Meeting]:
+    """Create the previewed term's meetings and talks (claiming their papers from the queue);
+    RotaChanged if the inputs no longer give it."""
     with transaction.atomic():
         # Two organisers confirming at once must not both create the term.
         Series.objects.select_for_update().filter(pk=series.pk).first()
-        preview = rota_preview(series=series, start=start, end=end, pool=pool)
+        preview = rota_preview(series=series, start=start, end=end, pool=pool, use_queue=use_queue)
         if preview.fingerprint != expected:
             raise RotaChanged(preview)
         last = Meeting.objects.filter(series=series).aggregate(last=Max("sequence"))["last"] or 0
@@ -330,6 +341,8 @@ def rota_generate(*, series: Series, start: date, end: date, pool, by, expected:
             )
             if row.speaker is not None:
                 talk = Talk.objects.create(meeting=meeting, speaker=row.speaker, order=0)
+                if row.paper is not None:
+                    queue.term_claim(talk=talk, paper=row.paper, by=by)
                 _queue_confirmation(talk)
             created.append(meeting)
     return created

@@ -88,7 +88,7 @@ def _term_form(request, series, data=None):
     return TermForm(
         data,
         pool_queryset=selectors_rota.speaker_pool_of(series=series),
-        initial={"pool": list(selectors_rota.speaker_pool_of(series=series))},
+        initial={"pool": list(selectors_rota.speaker_pool_of(series=series)), "use_queue": True},
     )
 
 
@@ -102,6 +102,7 @@ def term_generate(request, slug):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pool = list(data["pool"])
+        context["use_queue"] = data["use_queue"]
         try:
             if request.POST.get("action") == "confirm":
                 created = rota.rota_generate(
@@ -111,6 +112,7 @@ def term_generate(request, slug):
                     pool=pool,
                     by=request.user,
                     expected=data["fingerprint"],
+                    use_queue=data["use_queue"],
                 )
                 messages.success(
                     request,
@@ -119,7 +121,7 @@ def term_generate(request, slug):
                 )
                 return redirect(_rota_url(series))
             context["preview"] = rota.rota_preview(
-                series=series, start=data["start"], end=data["end"], pool=pool
+                series=series, start=data["start"], end=data["end"], pool=pool, use_queue=data["use_queue"]
             )
         except rota.RotaChanged as changed:
             context["preview"] = changed.preview
