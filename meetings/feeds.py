@@ -1,7 +1,7 @@
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
-from meetings import selectors
+from meetings import selectors, selectors_queue
 
 
 class SeriesMinutesFeed(Feed):
@@ -48,3 +48,55 @@ class SeriesMinutesFeed(Feed):
     def item_author_name(self, meeting):
         speakers = [talk.speaker_name for talk in meeting.talks.all()]
         return ", ".join(speakers) or None
+
+
+class SeriesQueueFeed(Feed):
+    """Atom feed of the newest suggestions in a series' paper queue."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        return selectors.series_get_visible(user=request.user, slug=slug)
+
+    def title(self, series):
+        return f"{series.name}: paper queue"
+
+    def link(self, series):
+        from django.urls import reverse
+
+        return reverse("series-queue", kwargs={"slug": series.slug})
+
+    def subtitle(self, series):
+        return f"Papers suggested for {series.name} to read"
+
+    def items(self, series):
+        return selectors_queue.suggestions_feed(series=series)
+
+    def item_title(self, suggestion):
+        return suggestion.resource.title or suggestion.resource.url
+
+    def item_description(self, suggestion):
+        # The pitch is stored sanitised; the link and who suggested it are escaped here.
+        from django.utils.html import format_html
+
+        head = format_html(
+            '<p><a href="{}">{}</a>{}</p>',
+            suggestion.resource.url,
+            suggestion.resource.url,
+            format_html(" · suggested by {}", suggestion.suggested_by.name)
+            if suggestion.suggested_by
+            else "",
+        )
+        return head + suggestion.pitch_html
+
+    def item_link(self, suggestion):
+        return suggestion.get_absolute_url()
+
+    def item_pubdate(self, suggestion):
+        return suggestion.created_at
+
+    def item_updateddate(self, suggestion):
+        return suggestion.updated_at
+
+    def item_author_name(self, suggestion):
+        return suggestion.suggested_by.name if suggestion.suggested_by else None

@@ -120,6 +120,30 @@ urlpatterns += [
     path("accounts/calendar/reset/", rota_views.my_calendar_reset, name="my-calendar-reset"),
 ]
 
+# The paper queue; imported here so its paths stay one additive block.
+from meetings.feeds import SeriesQueueFeed  # noqa: E402 (see the comment above)
+from meetings.views import queue as queue_views  # noqa: E402 (see the comment above)
+
+SUGGESTION = "series/<slug:slug>/queue/<int:pk>/"
+
+urlpatterns += [
+    path("series/<slug:slug>/queue/", queue_views.series_queue, name="series-queue"),
+    path("series/<slug:slug>/queue/feed.atom", SeriesQueueFeed(), name="series-queue-feed"),
+    path(SUGGESTION, queue_views.suggestion_detail, name="suggestion-detail"),
+    path(f"{SUGGESTION}vote/", queue_views.suggestion_vote, name="suggestion-vote"),
+    path(f"{SUGGESTION}comments/", queue_views.suggestion_comment, name="suggestion-comment"),
+    path(
+        f"{SUGGESTION}comments/<int:comment_pk>/delete/",
+        queue_views.suggestion_comment_delete,
+        name="suggestion-comment-delete",
+    ),
+    path(f"{SUGGESTION}edit/", queue_views.suggestion_edit, name="suggestion-edit"),
+    path(f"{SUGGESTION}archive/", queue_views.suggestion_archive, name="suggestion-archive"),
+    path(f"{SUGGESTION}delete/", queue_views.suggestion_delete, name="suggestion-delete"),
+    path(f"{SUGGESTION}claim/", queue_views.suggestion_claim, name="suggestion-claim"),
+    path(f"{SUGGESTION}release/", queue_views.suggestion_release, name="suggestion-release"),
+]
+
 # Markdown import and export. Put first: "series/import/" must win over "series/<slug>/".
 from meetings.views import imports as import_views  # noqa: E402 (see the comment above)
 

@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from meetings.models import Invitation, Minutes, SwapRequest
-from meetings.services import calendars, rota, tokens
+from meetings.services import calendars, queue, rota, tokens
 from meetings.services.accounts import invitation_create
 from meetings.services.minutes import minutes_save
 from meetings.services.research import research_items_add
@@ -110,6 +110,14 @@ def reading_list(w):
 
 def list_item(w):
     return {"pk": w.list.pk, "item_pk": w.list_item.pk}
+
+
+def suggestion(w):
+    return {"slug": w.series.slug, "pk": w.suggestion.pk}
+
+
+def api_suggestion(w):
+    return {"pk": w.suggestion.pk}
 
 
 ENTRIES: dict[str, Entry] = {
@@ -207,6 +215,24 @@ ENTRIES: dict[str, Entry] = {
         GET=POST_ONLY,
         POST=E("302 403 404 404 302 302 302"),
     ),
+    # The paper queue: the committee's suggestion (Ada's, of the Zebulon CV) with Ada's comment
+    "series-queue": Entry(kwargs=slug, GET=READ, POST=E("404 400 404 404 400 400 404")),
+    "series-queue-feed": Entry(kwargs=slug, GET=READ),
+    "suggestion-detail": Entry(kwargs=suggestion, GET=READ),
+    "suggestion-vote": Entry(kwargs=suggestion, GET=POST_ONLY, POST=E("302 400 404 404 400 400 302")),
+    "suggestion-comment": Entry(kwargs=suggestion, GET=POST_ONLY, POST=E("302 400 404 404 400 400 302")),
+    "suggestion-comment-delete": Entry(
+        kwargs=lambda w: {**suggestion(w), "comment_pk": w.comment.pk},
+        GET=POST_ONLY,
+        POST=E("302 302 404 404 302 302 302"),
+    ),
+    "suggestion-edit": Entry(
+        kwargs=suggestion, GET=E("302 200 404 404 200 200 302"), POST=E("302 400 404 404 400 400 302")
+    ),
+    "suggestion-archive": Entry(kwargs=suggestion, GET=ORGANISE, POST=E("302 403 404 404 400 400 302")),
+    "suggestion-delete": Entry(kwargs=suggestion, GET=POST_ONLY, POST=E("302 302 404 404 302 302 302")),
+    "suggestion-claim": Entry(kwargs=suggestion, GET=POST_ONLY, POST=E("302 400 404 404 400 400 302")),
+    "suggestion-release": Entry(kwargs=suggestion, GET=POST_ONLY, POST=E("302 403 404 404 302 302 302")),
     # The library and reading lists: a resource only the committee holds, the committee's list
     "library": Entry(GET=EVERYONE),
     "resource-add": Entry(GET=E("302 200 200 200 200 200 302"), POST=E("302 200 200 200 200 200 302")),
@@ -257,6 +283,14 @@ ENTRIES: dict[str, Entry] = {
     "api-resource-list": Entry(GET=EVERYONE, POST=E("401 400 400 400 400 400 401")),
     "api-resource-detail": Entry(
         kwargs=resource, GET=API_READ, PATCH=API_CONTRIBUTE, DELETE=E("401 403 404 404 204 204 401")
+    ),
+    "api-series-suggestions": Entry(kwargs=slug, GET=API_READ, POST=E("401 400 404 404 400 400 401")),
+    "api-suggestion-detail": Entry(
+        kwargs=api_suggestion, GET=API_READ, PATCH=API_CONTRIBUTE, DELETE=E("401 204 404 404 204 204 401")
+    ),
+    "api-suggestion-vote": Entry(kwargs=api_suggestion, PUT=API_CONTRIBUTE, DELETE=API_CONTRIBUTE),
+    "api-suggestion-claim": Entry(
+        kwargs=api_suggestion, POST=E("401 400 404 404 400 400 401"), DELETE=E("401 403 404 404 200 200 401")
     ),
     "api-readinglist-list": Entry(GET=EVERYONE, POST=E("401 400 400 400 400 400 401")),
     "api-readinglist-detail": Entry(kwargs=reading_list, GET=API_READ),
@@ -380,6 +414,7 @@ def _world_objects(w) -> dict:
         "meetings.talkreminder": TalkReminder.objects.first(),
         "meetings.swaprequest": w.swap,
         "meetings.meetingsection": MeetingSection.objects.first(),
+        "meetings.suggestion": w.suggestion,
     }
     return {key: obj for key, obj in first.items() if obj is not None}
 
@@ -450,6 +485,12 @@ def world(django_db_setup, django_db_blocker):
         # Broken, so the organisers' link-health report would list it if it were not scoped.
         Resource.objects.filter(pk=w.resource.pk).update(health="broken", consecutive_failures=3)
         w.list_item = readinglist_add(reading_list=w.list, resource=w.resource, by=w.member)
+        w.suggestion = queue.suggestion_create(
+            series=w.series, url="https://example.org/zebulon-cv", by=w.member, pitch="Zebulon's CV first"
+        ).suggestion
+        w.comment = queue.suggestion_comment_add(
+            suggestion=w.suggestion, by=w.member, body="Zebulon looks good"
+        )
         calendars.series_calendar_token(series=w.series)
         calendars.user_calendar_token_reset(user=w.member)
         w.confirm_token = rota.talk_confirm_token(talk=w.talk)

@@ -75,6 +75,7 @@ class SeriesForm(forms.ModelForm):
             "default_duration",
             "location",
             "video_link",
+            "queue_half_life_weeks",
         ]
         widgets = {
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -99,12 +100,17 @@ class SeriesForm(forms.ModelForm):
         self.fields["speaker_pool"].queryset = _people()
         self.fields["description"].widget.attrs["rows"] = 6
         self.fields["schedule"].required = False
+        self.fields["queue_half_life_weeks"].required = False
 
     def clean(self):
         data = super().clean()
         if data.get("schedule") == Series.Schedule.MONTHLY and not data.get("month_week"):
             self.add_error("month_week", "Say which week of the month the series meets.")
         return data
+
+    def clean_queue_half_life_weeks(self):
+        # A form posted without it (an older page) keeps the series' half-life.
+        return self.cleaned_data.get("queue_half_life_weeks") or self.instance.queue_half_life_weeks
 
     def clean_schedule(self):
         # A form posted without the schedule (an older page) keeps the series' rule.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, Minutes, MinutesRevision
+from meetings.selectors_queue import suggestions_for_talks
 from resources.services.library import mentions_sync
 
 
@@ -119,12 +120,16 @@ def minutes_send_published_email(*, minutes: Minutes) -> int:
     if not recipients:
         return 0
     meeting = minutes.meeting
+    talks = list(meeting.talks.select_related("resource").order_by("order", "pk"))
+    papers = suggestions_for_talks(talk_ids=[talk.pk for talk in talks])
     context = {
         "minutes": minutes,
         "meeting": meeting,
         "series": meeting.series,
         "link": settings.SITE_URL + meeting.get_absolute_url(),
         "site_name": settings.SITE_NAME,
+        # "Ada presents LoRA, suggested by Alan with 3 votes": the paper queue's part in the meeting.
+        "queue_papers": [(talk, papers[talk.pk]) for talk in talks if talk.pk in papers],
     }
     subject = f"[{meeting.series.name}] {minutes.get_kind_display()}: {meeting.label}"
     try:

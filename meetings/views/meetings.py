@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from meetings import selectors
+from meetings import selectors, selectors_queue
 from meetings.forms import add_service_errors
 from meetings.forms.meetings import MeetingForm, SeriesForm, TalkFormSet
 from meetings.forms.research import ResearchAddForm
@@ -23,6 +23,8 @@ def dashboard(request):
         "latest_minutes": selectors.minutes_latest(user=request.user),
         "my_research": selectors.research_items_mine(user=request.user),
         "can_add_series": request.user.has_perm("meetings.add_series"),
+        "queue_tops": selectors_queue.suggestions_top_for_member(user=request.user),
+        "my_votes": selectors_queue.suggestions_voted_by(user=request.user),
     }
     context["recent_resources"] = resources_recent(user=request.user, limit=5)
     return render(request, "meetings/dashboard.html", context)
@@ -102,6 +104,18 @@ def meeting_detail(request, slug, pk, research_form=None, status=200):
     documents = {doc.kind: doc for doc in meeting.documents.all()}
     previous, following = selectors.meeting_neighbours(meeting=meeting)
     series = meeting.series
+    talks = list(meeting.talks.all())
+    # "Suggested by … with N votes", and a way to the queue for a speaker whose talk has no paper.
+    papers = selectors_queue.suggestions_for_talks(talk_ids=[talk.pk for talk in talks])
+    upcoming = meeting.start is None or meeting.start >= timezone.now()
+    for talk in talks:
+        talk.suggestion = papers.get(talk.pk)
+        talk.can_choose_paper = (
+            upcoming
+            and not talk.resource_id
+            and talk.speaker_id == request.user.pk
+            and request.user.is_active
+        )
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -120,6 +134,7 @@ def meeting_detail(request, slug, pk, research_form=None, status=200):
             "carried_over": carried_over,
             "can_add_research": can_add_research,
             "can_change": can_add_research,
+            "queue_papers": [talk for talk in talks if talk.suggestion],
             "research_form": research_form or (ResearchAddForm() if can_add_research else None),
         },
         status=status,
