@@ -48,6 +48,9 @@ class SeriesSerializer(serializers.Serializer):
     default_duration_minutes = serializers.SerializerMethodField()
     location = serializers.CharField()
     video_link = serializers.CharField()
+    queue_half_life_weeks = serializers.IntegerField(
+        help_text="In the paper queue a vote counts half as much after this many weeks."
+    )
     organisers = UserRefSerializer(many=True)
     next_start = serializers.DateTimeField(allow_null=True, help_text="The next meeting's start, if any.")
     meeting_count = serializers.IntegerField()
@@ -92,6 +95,9 @@ class SeriesUpdateSerializer(serializers.Serializer):
     default_duration_minutes = fields.Integer(min_value=5, max_value=24 * 60, required=False)
     location = fields.Text(max_length=200, allow_blank=True, required=False)
     video_link = fields.Url(max_length=500, allow_blank=True, required=False)
+    queue_half_life_weeks = fields.Integer(
+        min_value=1, max_value=520, required=False, help_text="The paper queue's vote half-life, in weeks."
+    )
 
 
 class SeriesCreateSerializer(SeriesUpdateSerializer):

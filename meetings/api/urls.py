@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from meetings.api import (
     converters,  # noqa: F401  (registers the "id" path converter)
+    queue,
     views,
 )
 
@@ -33,4 +34,12 @@ urlpatterns = [
         views.ResearchItemReassignView.as_view(),
         name="api-research-reassign",
     ),
+    path(
+        "series/<slug:slug>/suggestions/",
+        queue.SeriesSuggestionListView.as_view(),
+        name="api-series-suggestions",
+    ),
+    path("suggestions/<id:pk>/", queue.SuggestionDetailView.as_view(), name="api-suggestion-detail"),
+    path("suggestions/<id:pk>/vote/", queue.SuggestionVoteView.as_view(), name="api-suggestion-vote"),
+    path("suggestions/<id:pk>/claim/", queue.SuggestionClaimView.as_view(), name="api-suggestion-claim"),
 ]

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from meetings.models import ResearchItem
+from meetings.services import queue
 from meetings.services.tokens import api_token_create
 from resources.models import ReadingList, ReadingListItem
 from tests.factories import MeetingFactory, ResourceFactory, SeriesFactory, TalkFactory
@@ -64,6 +65,10 @@ def fuzz_data(_keep_test_connection, series, private_series, member, other_membe
     reading_list = ReadingList.objects.create(title="Intro to ML", created_by=organiser)
     ReadingListItem.objects.create(reading_list=reading_list, resource=resource, position=1)
     SeriesFactory(name="Members' club", slug="members-club", visibility="members", organisers=[member])
+    suggested = queue.suggestion_create(
+        series=series, url="arXiv:2106.09685", by=member, pitch="LoRA"
+    ).suggestion
+    queue.suggestion_comment_add(suggestion=suggested, by=other_member, body="See https://example.org/code")
 
 
 # Loaded when the module is collected (schemathesis' lazy fixture loader does not work with
