@@ -489,7 +489,7 @@ def _grow(series, count: int, offset: int = 0):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("queue", 9), ("queue-archived", 10), ("detail", 7), ("dashboard", 15), ("meeting", 12)],
+    [("queue", 9), ("queue-archived", 10), ("detail", 7), ("dashboard", 15), ("meeting", 12), ("feed", 5)],
 )
 def test_queue_pages_query_counts_do_not_grow_with_the_data(
     client, series, member, settings, django_assert_num_queries, name, expected
@@ -506,6 +506,7 @@ def test_queue_pages_query_counts_do_not_grow_with_the_data(
         "detail": first.get_absolute_url(),
         "dashboard": reverse("dashboard"),
         "meeting": meeting.get_absolute_url(),
+        "feed": reverse("series-queue-feed", kwargs={"slug": series.slug}),
     }
 
     def measure(marker):
@@ -523,6 +524,7 @@ def test_queue_pages_query_counts_do_not_grow_with_the_data(
         "detail": "first",
         "dashboard": "paper-1",
         "meeting": "suggested by Ada Lovelace",
+        "feed": "pitch 1",
     }
     measure(markers[name])
     _grow(series, 12, offset=2)
@@ -538,5 +540,6 @@ def test_queue_pages_query_counts_do_not_grow_with_the_data(
             "queue-archived": "dup 13",
             "detail": "more 13",
             "dashboard": "paper-13",
+            "feed": "pitch 13",
         }[name]
     )
