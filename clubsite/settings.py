@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "taggit",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "meetings",
     "resources",
 ]
@@ -302,8 +301,5 @@ SPECTACULAR_SETTINGS = {
         "ResourceKindEnum": "resources.models.Resource.Kind",
         "LinkHealthEnum": "resources.models.Resource.Health",
     },
-    # Docs assets come from drf-spectacular-sidecar, served by whitenoise: never from a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # /api/v1/docs/ is our own page rendered from this schema (meetings/api/docs.py), not Swagger UI.
 }
