@@ -256,7 +256,9 @@ _TASK_BOX = re.compile(r'<input type="checkbox"( checked="")? disabled="">')
 
 def _label_task_boxes(html: str) -> str:
     return _TASK_BOX.sub(
-        lambda m: f'<input type="checkbox"{m[1] or ""} disabled="" aria-label="{"done" if m[1] else "not done"}">',
+        lambda m: (
+            f'<input type="checkbox"{m[1] or ""} disabled="" aria-label="{"done" if m[1] else "not done"}">'
+        ),
         html,
     )
 

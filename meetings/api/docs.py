@@ -52,7 +52,7 @@ def schema_type(schema: dict | None) -> dict:
 
 
 def _markdown(text: str) -> str:
-    return mark_safe(render_markdown(text)) if text else ""  # noqa: S308 (our own text, sanitised)
+    return mark_safe(render_markdown(text)) if text else ""
 
 
 def _body_schema(content: dict | None) -> dict:
@@ -85,7 +85,11 @@ def api_docs_context() -> dict:
             ]
             body = op.get("requestBody")
             responses = [
-                {"code": code, "description": answer.get("description", ""), "type": _body_schema(answer.get("content"))}
+                {
+                    "code": code,
+                    "description": answer.get("description", ""),
+                    "type": _body_schema(answer.get("content")),
+                }
                 for code, answer in sorted(op.get("responses", {}).items())
             ]
             sections.setdefault(tag, []).append(
@@ -123,7 +127,10 @@ def api_docs_context() -> dict:
         )
     ordered = [
         {"tag": tag, "title": TAG_TITLES.get(tag, tag.replace("-", " ").capitalize()), "operations": ops}
-        for tag, ops in sorted(sections.items(), key=lambda pair: list(TAG_TITLES).index(pair[0]) if pair[0] in TAG_TITLES else 99)
+        for tag, ops in sorted(
+            sections.items(),
+            key=lambda pair: list(TAG_TITLES).index(pair[0]) if pair[0] in TAG_TITLES else 99,
+        )
     ]
     return {
         "info": schema["info"],

@@ -94,7 +94,9 @@ def page_not_found(request, exception):
 
 
 class ConflictHunkSerializer(serializers.Serializer):
-    line = serializers.IntegerField(help_text="Where the overlap starts in your text merged with theirs (1-based).")
+    line = serializers.IntegerField(
+        help_text="Where the overlap starts in your text merged with theirs (1-based)."
+    )
     base = serializers.CharField(allow_blank=True, help_text="These lines in the revision you started from.")
     mine = serializers.CharField(allow_blank=True, help_text="These lines as you sent them.")
     theirs = serializers.CharField(allow_blank=True, help_text="These lines as now stored.")

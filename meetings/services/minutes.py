@@ -85,9 +85,7 @@ def minutes_merge(*, base: str, mine: str, theirs: str) -> MinutesMerge:
             segments.append(("same", text))
 
     def conflict(base_lines, mine_lines, theirs_lines):
-        line = 1 + sum(
-            (part if kind == "same" else part.mine).count("\n") for kind, part in segments
-        )
+        line = 1 + sum((part if kind == "same" else part.mine).count("\n") for kind, part in segments)
         hunk = MergeHunk(
             index=len(hunks),
             line=line,

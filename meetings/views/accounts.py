@@ -1,6 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied, ValidationError

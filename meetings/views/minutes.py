@@ -43,7 +43,7 @@ def diff_lines(old: str, new: str, *, old_label: str, new_label: str) -> list[tu
             start = int(match.group(3))
             count = int(match.group(4) or 1)
             end = start + max(count, 1) - 1
-            lines.append(("hunk", f"Lines {start}–{end}" if end > start else f"Line {start}"))
+            lines.append(("hunk", f"Lines {start} to {end}" if end > start else f"Line {start}"))
             continue
         css = {"+": "add", "-": "del"}.get(line[:1], "same")
         lines.append((css, line))

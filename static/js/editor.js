@@ -77,7 +77,8 @@
     event.preventDefault();
     event.returnValue = "";
   });
-  if (inConflict) saveDraft(); // my text exists only here until it is saved
+  // My text exists only here until it is saved: in a conflict, or typed before this script ran.
+  if (inConflict || textarea.value !== textarea.defaultValue) saveDraft();
 
   var draft = readDraft();
   if (!inConflict && draft && draft.body !== textarea.value) {
@@ -270,6 +271,8 @@
     if (narrow.addEventListener) narrow.addEventListener("change", layout);
     layout();
   }
+
+  form.setAttribute("data-editor-ready", "");
 
   // ---- Maths in the live preview (KaTeX is fetched the first time there is some).
   document.body.addEventListener("htmx:afterSwap", function (event) {

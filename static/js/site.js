@@ -171,7 +171,9 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (!focusedId) return;
     var again = document.getElementById(focusedId);
-    if (again && document.activeElement !== again) again.focus();
+    var lost = !document.activeElement || document.activeElement === document.body;
+    // Only when the swap dropped focus: never pull it back from where the person moved it.
+    if (again && lost) again.focus();
     focusedId = null;
   });
 })();

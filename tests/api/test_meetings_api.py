@@ -183,7 +183,9 @@ def test_member_saves_minutes_based_on_a_revision(member_api, meeting):
     assert member_api.get(path).json()["revision"] == 1
 
 
-def test_saving_an_overlapping_edit_on_an_old_revision_is_409_with_the_hunks(member_api, other_member, meeting):
+def test_saving_an_overlapping_edit_on_an_old_revision_is_409_with_the_hunks(
+    member_api, other_member, meeting
+):
     minutes_save(meeting=meeting, kind="minutes", body="first", base_revision=0, by=other_member)
     minutes_save(meeting=meeting, kind="minutes", body="second", base_revision=1, by=other_member)
 

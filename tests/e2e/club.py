@@ -25,11 +25,18 @@ LONG_URL = (
     "0123456789abcdef0123456789abcdef-Paper-Conference.pdf?download=1&utm_source=newsletter"
 )
 
+# Wider than a phone: display maths must scroll inside its box.
+OBJECTIVE = (
+    "$$L^{CLIP}(\\theta) = \\hat{\\mathbb{E}}_t\\left[\\min\\left(r_t(\\theta)\\hat{A}_t,\\ "
+    "\\operatorname{clip}(r_t(\\theta), 1-\\epsilon, 1+\\epsilon)\\hat{A}_t\\right)\\right] "
+    "+ c_1 L^{VF}_t(\\theta) + c_2 S[\\pi_\\theta](s_t)$$"
+)
+
 MINUTES = f"""## Discussion
 
 We compared PPO with TRPO; the clipped objective is
 
-$$L^{{CLIP}}(\\theta) = \\hat{{\\mathbb{{E}}}}_t\\left[\\min\\left(r_t(\\theta)\\hat{{A}}_t,\\ \\operatorname{{clip}}(r_t(\\theta), 1-\\epsilon, 1+\\epsilon)\\hat{{A}}_t\\right)\\right] + c_1 L^{{VF}}_t(\\theta) + c_2 S[\\pi_\\theta](s_t)$$
+{OBJECTIVE}
 
 | Method | Year | Sample efficiency | Notes |
 | --- | --- | --- | --- |

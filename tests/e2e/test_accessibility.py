@@ -21,7 +21,8 @@ AXE_RUN = """async () => {
     .map((v) => ({
       id: v.id,
       impact: v.impact,
-      nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 2).join(" ")),
+      nodes: v.nodes.slice(0, 4).map((n) =>
+        n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 2).join(" ")),
     }));
 }"""
 
@@ -33,7 +34,10 @@ OVERFLOW = """() => {
   for (const el of document.body.querySelectorAll("*")) {
     const box = el.getBoundingClientRect();
     if (box.right > root.clientWidth + 1 && el.offsetParent !== null) {
-      wide.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " right=" + Math.round(box.right));
+      const classes = typeof el.className === "string" && el.className.trim()
+        ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + classes;
+      wide.push(name + " right=" + Math.round(box.right));
     }
   }
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest: wide.slice(-6)};
@@ -82,7 +86,9 @@ def test_every_main_page_passes_axe_in_both_themes_and_fits_phones(role, club, n
                 findings[(name, theme)] = found
         for width in PHONE_WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
-            page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            page.evaluate(
+                "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+            )
             if wide := page.evaluate(OVERFLOW):
                 overflows[(name, width)] = wide
 

@@ -75,7 +75,10 @@ def test_minutes_save_from_old_revision_merges_edits_to_different_paragraphs(mee
 
     result = minutes_save(meeting=meeting, kind="minutes", body=mine, base_revision=1, by=member)
 
-    expected = "# Notes\n\nAttendance: 7 (Alan joined)\n\nWe read the PPO paper.\n\nNext time: SAC, with Ada presenting.\n"
+    expected = (
+        "# Notes\n\nAttendance: 7 (Alan joined)\n\nWe read the PPO paper.\n\n"
+        "Next time: SAC, with Ada presenting.\n"
+    )
     assert result.changed is True
     assert [r.number for r in result.merged_with] == [2]
     minutes = Minutes.objects.get(meeting=meeting, kind="minutes")
@@ -93,7 +96,9 @@ def test_minutes_merge_neighbouring_lines_edited_by_each_merge_line_by_line():
 
 def test_minutes_merge_same_line_changed_by_both_is_one_hunk_with_its_line():
     merge = minutes_merge(
-        base="intro\nwe chose PPO\nend\n", mine="intro\nwe chose SAC\nend\n", theirs="intro\nwe chose TD3\nend\n"
+        base="intro\nwe chose PPO\nend\n",
+        mine="intro\nwe chose SAC\nend\n",
+        theirs="intro\nwe chose TD3\nend\n",
     )
 
     assert [(h.index, h.line, h.base, h.mine, h.theirs) for h in merge.hunks] == [
@@ -191,7 +196,9 @@ def test_minutes_editor_conflict_keeps_my_text_and_shows_both_sides(member_clien
     assert Minutes.objects.get(meeting=meeting, kind="minutes").body == "their line"
 
 
-def test_minutes_editor_merged_save_redirects_and_says_with_whom(member_client, meeting, member, other_member):
+def test_minutes_editor_merged_save_redirects_and_says_with_whom(
+    member_client, meeting, member, other_member
+):
     minutes_save(meeting=meeting, kind="minutes", body=BASE, base_revision=0, by=member)
     theirs = BASE.replace("Attendance: 6", "Attendance: 7")
     minutes_save(meeting=meeting, kind="minutes", body=theirs, base_revision=1, by=other_member)

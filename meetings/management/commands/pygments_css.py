@@ -13,7 +13,7 @@ DARK_SCOPES = (':root[data-theme="dark"]', ':root:not([data-theme="light"])')
 
 def pygments_css() -> str:
     light = HtmlFormatter(style=LIGHT).get_style_defs(".highlight")
-    dark = [line for line in HtmlFormatter(style=DARK).get_style_defs(".highlight").splitlines()]
+    dark = HtmlFormatter(style=DARK).get_style_defs(".highlight").splitlines()
     dark = [line for line in dark if line.startswith(".highlight")]
     explicit = "\n".join(f"{DARK_SCOPES[0]} {line}" for line in dark)
     system = "\n".join(f"  {DARK_SCOPES[1]} {line}" for line in dark)
