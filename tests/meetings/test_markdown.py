@@ -360,3 +360,24 @@ def test_render_markdown_no_style_or_event_attributes_anywhere():
 
     assert re.search(r"\sstyle=", html) is None
     assert re.search(r"\son[a-z]+=", html) is None
+
+
+@pytest.mark.django_db
+def test_migration_labels_task_boxes_in_html_stored_before(series, member):
+    import importlib
+
+    from django.apps import apps
+
+    from meetings.models import Minutes
+    from tests.factories import MeetingFactory
+
+    migration = importlib.import_module("meetings.migrations.0008_label_stored_task_boxes")
+    meeting = MeetingFactory(series=series)
+    old = '<ul class="task-list">\n<li class="task-list-item"><input type="checkbox" checked="" disabled=""> a</li>\n'
+    Minutes.objects.create(meeting=meeting, kind="minutes", body="- [x] a", body_html=old, revision=1)
+
+    migration.forwards(apps, None)
+
+    stored = Minutes.objects.get(meeting=meeting).body_html
+    assert stored == render_markdown("- [x] a").replace("</ul>", "").rstrip("\n") + "\n"
+    assert 'aria-label="done"' in stored
