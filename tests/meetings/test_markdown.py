@@ -373,7 +373,8 @@ def test_migration_labels_task_boxes_in_html_stored_before(series, member):
 
     migration = importlib.import_module("meetings.migrations.0008_label_stored_task_boxes")
     meeting = MeetingFactory(series=series)
-    old = '<ul class="task-list">\n<li class="task-list-item"><input type="checkbox" checked="" disabled=""> a</li>\n'
+    old = '<ul class="task-list">\n<li class="task-list-item"><input type="checkbox" checked="" disabled="">'
+    old += " a</li>\n"
     Minutes.objects.create(meeting=meeting, kind="minutes", body="- [x] a", body_html=old, revision=1)
 
     migration.forwards(apps, None)
