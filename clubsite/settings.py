@@ -128,6 +128,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "dashboard"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+# A single-club site may make every active account a member of every series (SECURITY.md).
+OPEN_MEMBERSHIP = env_bool("OPEN_MEMBERSHIP", False)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
@@ -200,6 +202,11 @@ LINKCHECK_BROKEN_AFTER_DAYS = env_float("LINKCHECK_BROKEN_AFTER_DAYS", 3.0, mini
 LINKCHECK_RECHECK_HEALTHY_DAYS = env_float("LINKCHECK_RECHECK_HEALTHY_DAYS", 7.0, minimum=0)
 LINKCHECK_RECHECK_FAILING_HOURS = env_float("LINKCHECK_RECHECK_FAILING_HOURS", 24.0, minimum=0)
 PAGE_HEAD_MAX_BYTES = env_int("PAGE_HEAD_MAX_BYTES", 512 * 1024, minimum=1024)
+# A worker killed while it held a host's request slot leaves the slot counted; the count is
+# forgotten once the host's row has not changed for this long (a few times the longest request).
+HOST_SLOT_LEASE = env_float(
+    "HOST_SLOT_LEASE", 4 * max(LINKCHECK_DEADLINE, HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT), minimum=1
+)
 
 # Metadata: arXiv asks for one request every 3 seconds and one connection at a time.
 ARXIV_BATCH_SIZE = env_int("ARXIV_BATCH_SIZE", 100, minimum=1)
@@ -221,6 +228,36 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+    }
+# Redis gives a task its worker never acknowledged (the worker was killed, say) to another
+# worker after BROKER_VISIBILITY_TIMEOUT seconds. It must outlast the longest task plus the
+# longest retry countdown (Redis holds a countdown's message unacknowledged until it runs),
+# or a task still running, or still waiting, is delivered a second time. The longest task is a
+# link-check batch (each of its threads' links: a host slot's wait, every attempt to the
+# deadline, the Retry-After waits between) or an arXiv batch (each attempt: a slot's wait and
+# a request to its timeouts, the waits between); the longest countdown is a metadata retry's
+# 30 minutes. With the defaults: max(2040, 1500) + 1800 = 3840 s. See README, "Worker faults".
+HOST_SLOT_WAIT = 300.0  # resources.services.throttle.host_slot's timeout
+TASK_LONGEST_COUNTDOWN = 1800.0  # resources.tasks.metadata.RETRY_MAX (a test keeps them together)
+_link_worst = (
+    HOST_SLOT_WAIT
+    + (LINKCHECK_RETRIES + 1) * LINKCHECK_DEADLINE
+    + LINKCHECK_RETRIES * LINKCHECK_RETRY_AFTER_MAX
+)
+_arxiv_attempt = HOST_SLOT_WAIT + HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT + ARXIV_MIN_INTERVAL
+TASK_LONGEST_SECONDS = max(
+    -(-LINKCHECK_BATCH_SIZE // min(LINKCHECK_THREADS, LINKCHECK_BATCH_SIZE)) * _link_worst,
+    (METADATA_RETRIES + 1) * _arxiv_attempt + METADATA_RETRIES * 60.0,  # 60: metadata.http.RETRY_AFTER_MAX
+)
+BROKER_VISIBILITY_TIMEOUT = env_int(
+    "BROKER_VISIBILITY_TIMEOUT", round(TASK_LONGEST_SECONDS + TASK_LONGEST_COUNTDOWN), minimum=1
+)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        # Look for such tasks every tenth of the timeout (1-10 s), not kombu's 100 s.
+        "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -18,6 +18,7 @@ from meetings.models import (
     Unavailability,
     User,
 )
+from resources.admin import KeepsVisibilityAdmin
 
 
 @admin.register(User)
@@ -36,7 +37,7 @@ class SkipDateInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(KeepsVisibilityAdmin):
     list_display = ("name", "slug", "visibility", "weekday", "start_time", "cadence_weeks")
     list_filter = ("visibility", "weekday", "cadence_weeks")
     search_fields = ("name", "slug", "description")
@@ -44,6 +45,12 @@ class SeriesAdmin(admin.ModelAdmin):
     filter_horizontal = ("organisers", "members", "speaker_pool")
     readonly_fields = ("calendar_token",)
     inlines = [SkipDateInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from meetings.services.series import series_organisers_are_members
+
+        series_organisers_are_members(series=form.instance)
 
 
 class MeetingSectionFormSet(BaseInlineFormSet):
@@ -76,7 +83,7 @@ class TalkInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(KeepsVisibilityAdmin):
     list_display = ("__str__", "series", "start", "status", "location")
     list_filter = ("status", "series", ("start", admin.DateFieldListFilter))
     search_fields = ("title", "agenda", "location", "series__name", "talks__title", "talks__guest_name")
@@ -86,7 +93,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(KeepsVisibilityAdmin):
     list_display = ("__str__", "meeting", "speaker", "guest_name")
     list_filter = ("meeting__series",)
     search_fields = ("title", "guest_name", "speaker__username", "speaker__display_name")
@@ -138,7 +145,7 @@ class ResearchItemEventInline(admin.TabularInline):
 
 
 @admin.register(ResearchItem)
-class ResearchItemAdmin(admin.ModelAdmin):
+class ResearchItemAdmin(KeepsVisibilityAdmin):
     list_display = ("text", "meeting", "status", "assignee", "status_changed_at")
     list_filter = ("status", "meeting__series", ("assignee", admin.RelatedOnlyFieldListFilter))
     search_fields = ("text", "drop_reason", "assignee__username", "meeting__title")

@@ -63,7 +63,7 @@ class Series(models.Model):
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public: anyone can read it"
-        MEMBERS = "members", "Members only: sign-in needed"
+        MEMBERS = "members", "Members only: its members, organisers and staff can read it"
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, "Monday"
@@ -84,7 +84,7 @@ class Series(models.Model):
         settings.AUTH_USER_MODEL,
         related_name="member_of_series",
         blank=True,
-        help_text="Who belongs to this club and receives its emails.",
+        help_text="Who belongs to this club: members read a members-only series and receive its emails.",
     )
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE, choices=_timezone_choices)
     cadence_weeks = models.PositiveSmallIntegerField(

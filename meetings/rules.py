@@ -1,18 +1,26 @@
 """Who may see and change what: every permission of the site, in one place.
 
-Roles (DESIGN.md): a visitor is anyone not signed in; a member is any active,
-signed-in account; an organiser is a member listed among a series' organisers;
-staff use the Django admin and may do everything.
+Roles (DESIGN.md, SECURITY.md "Who sees what"): a visitor is anyone not signed in; an
+account is any active, signed-in user; a member of a series is an account listed in its
+members (organisers are always members too); an organiser is listed among a series'
+organisers; staff use the Django admin and may do everything. With OPEN_MEMBERSHIP on,
+every active account is a member of every series.
+
+The rule for reading: a public series is read by anyone; a members-only series, and
+everything in it, by its members, its organisers and staff. Querysets say the same in
+SQL (meetings.selectors.series_visible_to, resources.selectors.resources_visible_to);
+tests/test_permission_matrix.py holds the two to one table.
 
 Views, forms and the API ask ``user.has_perm("meetings.<name>", obj)``; the
 predicates take the object the question is about (a series, a meeting, minutes).
 """
 
 import rules
+from django.conf import settings
 
 
 def _series_of(obj):
-    """The series an object belongs to (a series, a meeting, minutes, a talk)."""
+    """The series an object belongs to (a series, a meeting, minutes, a talk, an item)."""
     if obj is None:
         return None
     if hasattr(obj, "organisers"):
@@ -24,9 +32,44 @@ def _series_of(obj):
     raise TypeError(f"No series for {type(obj).__name__}")
 
 
+def is_active_account(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _listed(series, relation: str, user) -> bool:
+    """Is the user among the series' organisers or members? Asked once per series object and user."""
+    memo = series.__dict__.setdefault("_listed_memo", {})
+    key = (relation, user.pk)
+    if key not in memo:
+        # Selectors prefetch organisers, or remember the answer (remember_listed), so that a page
+        # asking several rules runs a fixed number of queries.
+        cache = getattr(series, "_prefetched_objects_cache", {})
+        if relation in cache:
+            memo[key] = any(u.pk == user.pk for u in cache[relation])
+        else:
+            memo[key] = getattr(series, relation).filter(pk=user.pk).exists()
+    return memo[key]
+
+
+def remember_listed(series, relation: str, user, listed: bool) -> None:
+    """A selector that already knows whether the user is listed (from an annotation) says so here."""
+    if is_active_account(user):
+        series.__dict__.setdefault("_listed_memo", {})[(relation, user.pk)] = bool(listed)
+
+
+def belongs_to(user, series) -> bool:
+    """Is the account a member (or organiser) of the series? Every account is, with OPEN_MEMBERSHIP."""
+    if series is None or not is_active_account(user):
+        return False
+    if settings.OPEN_MEMBERSHIP:
+        return True
+    return _listed(series, "members", user) or _listed(series, "organisers", user)
+
+
 @rules.predicate
 def is_member(user):
-    return bool(user and user.is_authenticated and user.is_active)
+    """Any active, signed-in account (a member of the site, not necessarily of a series)."""
+    return is_active_account(user)
 
 
 @rules.predicate
@@ -38,13 +81,9 @@ def is_staff(user):
 def is_organiser(user, obj):
     """Organiser of the series the object belongs to."""
     series = _series_of(obj)
-    if series is None or not (user and user.is_authenticated and user.is_active):
+    if series is None or not is_active_account(user):
         return False
-    # Selectors prefetch organisers; use them when present to keep query counts fixed.
-    cache = getattr(series, "_prefetched_objects_cache", {})
-    if "organisers" in cache:
-        return any(u.pk == user.pk for u in cache["organisers"])
-    return series.organisers.filter(pk=user.pk).exists()
+    return _listed(series, "organisers", user)
 
 
 @rules.predicate
@@ -55,12 +94,21 @@ def is_any_organiser(user):
 
 
 @rules.predicate
+def is_series_member(user, obj):
+    """Member or organiser of the series the object belongs to."""
+    return belongs_to(user, _series_of(obj))
+
+
+@rules.predicate
 def is_public(user, obj):
     series = _series_of(obj)
     return series is not None and series.is_public
 
 
-can_view = is_public | is_member
+# Reading: public series for anyone; members-only ones for their members, organisers and staff.
+can_view = is_public | is_staff | is_series_member
+# Writing in a series (minutes, research items): its members, organisers and staff.
+can_contribute = is_staff | is_series_member
 can_organise = is_staff | is_organiser
 
 rules.add_perm("meetings.view_series", can_view)
@@ -69,11 +117,26 @@ rules.add_perm("meetings.add_series", is_staff | is_any_organiser)
 rules.add_perm("meetings.add_meeting", can_organise)
 rules.add_perm("meetings.view_meeting", can_view)
 rules.add_perm("meetings.change_meeting", can_organise)
-rules.add_perm("meetings.edit_minutes", can_view & is_member)
+rules.add_perm("meetings.edit_minutes", can_contribute)
 rules.add_perm("meetings.publish_minutes", can_organise)
 rules.add_perm("meetings.invite_member", is_staff | is_any_organiser)
-rules.add_perm("meetings.add_researchitem", can_view & is_member)
-rules.add_perm("meetings.change_researchitem", can_view & is_member)
+rules.add_perm("meetings.add_researchitem", can_contribute)
+rules.add_perm("meetings.change_researchitem", can_contribute)
+
+
+# Membership
+
+
+@rules.predicate
+def is_listed_member(user, series):
+    """Listed among the series' members (not merely a member through OPEN_MEMBERSHIP)."""
+    return bool(series is not None and is_active_account(user) and _listed(series, "members", user))
+
+
+rules.add_perm("meetings.view_members", can_organise | is_series_member)
+rules.add_perm("meetings.manage_members", can_organise)
+# Organisers are always members: they stop organising (an organiser edits the series) before leaving.
+rules.add_perm("meetings.leave_series", is_listed_member & ~is_organiser)
 
 
 # Speaker rota

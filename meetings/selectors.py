@@ -1,25 +1,67 @@
 """Reads with joins and filters, so each page's query count is owned here."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from meetings.models import Meeting, Minutes, MinutesRevision, Series, Talk
+from meetings.rules import remember_listed
+
+
+def _is_account(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def series_sees_all(user) -> bool:
+    """Staff read everything; with OPEN_MEMBERSHIP so does every account."""
+    return _is_account(user) and (user.is_staff or settings.OPEN_MEMBERSHIP)
+
+
+def series_of_member(user, field: str = "pk") -> Q:
+    """`field` is a series the account belongs to (member or organiser): two indexed IN lists."""
+    if not _is_account(user):
+        return Q(pk__in=[])
+    if settings.OPEN_MEMBERSHIP:
+        return Q()
+    members = Series.members.through.objects.filter(user_id=user.pk).values("series_id")
+    organisers = Series.organisers.through.objects.filter(user_id=user.pk).values("series_id")
+    return Q(**{f"{field}__in": members}) | Q(**{f"{field}__in": organisers})
 
 
 def series_visible_to(user):
-    """Series the user may read: public ones, and all of them for members."""
+    """Series the user may read (meetings/rules.py can_view, in SQL): public ones, and the
+    members-only ones the user belongs to; staff read them all."""
     qs = Series.objects.all()
-    if not (user and user.is_authenticated and user.is_active):
-        qs = qs.filter(visibility=Series.Visibility.PUBLIC)
-    return qs
+    if series_sees_all(user):
+        return qs
+    public = Q(visibility=Series.Visibility.PUBLIC)
+    if not _is_account(user):
+        return qs.filter(public)
+    return qs.filter(public | series_of_member(user))
+
+
+def _viewer_is_member(user, series_ref: str):
+    """An annotation: is the user listed among the members of the series at series_ref?"""
+    return Exists(
+        Series.members.through.objects.filter(
+            series_id=OuterRef(series_ref), user_id=user.pk if _is_account(user) else None
+        )
+    )
 
 
 def series_get_visible(*, user, slug: str) -> Series:
     """A series by slug with its organisers; 404 (never 403) when the user may not see it."""
-    series = series_visible_to(user).prefetch_related("organisers").filter(slug=slug).first()
+    series = (
+        series_visible_to(user)
+        .prefetch_related("organisers")
+        .annotate(viewer_is_member=_viewer_is_member(user, "pk"))
+        .filter(slug=slug)
+        .first()
+    )
     if series is None:
         raise Http404("No such series.")
+    remember_listed(series, "members", user, series.viewer_is_member)
     return series
 
 
@@ -73,7 +115,21 @@ def meeting_get_visible(*, user, slug: str, pk: int) -> Meeting:
             Meeting.objects.filter(pk=pk, series__slug=slug, series__in=series_visible_to(user))
         )
         .prefetch_related("series__organisers", "documents__updated_by", "sections")
+        .annotate(viewer_is_member=_viewer_is_member(user, "series_id"))
         .first()
+    )
+    if meeting is None:
+        raise Http404("No such meeting.")
+    remember_listed(meeting.series, "members", user, meeting.viewer_is_member)
+    return meeting
+
+
+def meeting_visible_by_pk(*, user, pk: int) -> Meeting:
+    """A meeting by its number alone (a filter's parameter); 404 when the user may not see it."""
+    if not 0 < pk < 2**31:
+        raise Http404("No such meeting.")
+    meeting = (
+        Meeting.objects.filter(pk=pk, series__in=series_visible_to(user)).select_related("series").first()
     )
     if meeting is None:
         raise Http404("No such meeting.")
@@ -231,6 +287,43 @@ def research_items_mine(*, user, limit: int = 10):
         return []
     return list(
         _research_items_qs()
-        .filter(assignee=user, status="open")
+        .filter(assignee=user, status="open", meeting__series__in=series_visible_to(user))
         .order_by(F("meeting__start").desc(nulls_last=True), "position")[:limit]
     )
+
+
+def people_who_may_read(*, series: Series, also=()):
+    """Active accounts that may read the series: everyone for a public one, else its members,
+    organisers and staff (and the accounts in `also`). Only they are offered as its speakers
+    (they are emailed about it)."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.filter(is_active=True)
+    if not series.is_public and not settings.OPEN_MEMBERSHIP:
+        member = Series.members.through.objects.filter(series_id=series.pk, user_id=OuterRef("pk"))
+        organiser = Series.organisers.through.objects.filter(series_id=series.pk, user_id=OuterRef("pk"))
+        people = people.filter(Q(is_staff=True) | Exists(member) | Exists(organiser) | Q(pk__in=list(also)))
+    return people.order_by("display_name", "username")
+
+
+def series_members_list(*, series: Series) -> list:
+    """The series' members and organisers (always members), organisers first, each with `is_organiser`."""
+    from django.contrib.auth import get_user_model
+
+    organiser_ids = set(series.organisers.values_list("pk", flat=True))
+    people = list(
+        get_user_model()
+        .objects.filter(Q(member_of_series=series) | Q(pk__in=organiser_ids))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+    for person in people:
+        person.is_organiser = person.pk in organiser_ids
+    return sorted(people, key=lambda person: not person.is_organiser)
+
+
+def series_invitations_waiting(*, series: Series) -> list:
+    """Invitations to the series not yet accepted and still usable, newest first."""
+    from meetings.models import Invitation
+
+    return list(Invitation.objects.usable().filter(series=series).select_related("invited_by"))

@@ -50,9 +50,11 @@ def swap_get(*, pk: int) -> SwapRequest | None:
 
 def swap_requests_for(*, user) -> tuple[list[SwapRequest], list[SwapRequest]]:
     """(pending requests asked of the member, pending requests the member made)."""
+    from meetings.selectors import series_visible_to
+
     pending = list(
         _swaps()
-        .filter(status=SwapRequest.Status.PENDING)
+        .filter(status=SwapRequest.Status.PENDING, from_talk__meeting__series__in=series_visible_to(user))
         .filter(Q(to_talk__speaker=user) | Q(requested_by=user))
         .order_by("created_at", "pk")
     )
@@ -63,9 +65,15 @@ def swap_requests_for(*, user) -> tuple[list[SwapRequest], list[SwapRequest]]:
 
 
 def talks_upcoming_for(*, user) -> list[Talk]:
-    """The member's upcoming talks in every series, soonest first."""
+    """The member's upcoming talks in every series they may see, soonest first."""
+    from meetings.selectors import series_visible_to
+
     return list(
-        Talk.objects.filter(speaker=user, meeting__start__gte=timezone.now() - GRACE)
+        Talk.objects.filter(
+            speaker=user,
+            meeting__start__gte=timezone.now() - GRACE,
+            meeting__series__in=series_visible_to(user),
+        )
         .select_related("meeting__series")
         .order_by("meeting__start", "pk")
     )
@@ -108,4 +116,7 @@ def pool_series_for(*, user) -> list[Series]:
 
 
 def speaker_pool_of(*, series: Series):
-    return series.speaker_pool.filter(is_active=True).order_by("display_name", "username")
+    """The series' speaker pool: those in it who may read the series."""
+    from meetings.selectors import people_who_may_read
+
+    return people_who_may_read(series=series).filter(speaker_pools=series)

@@ -13,7 +13,7 @@ RETRY = {
 }
 
 
-@shared_task(name="meetings.invitation_send", acks_late=True, **RETRY)
+@shared_task(name="meetings.invitation_send", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def invitation_send(*, invitation_id: int, token: str) -> None:
     """Email an invitation link (once)."""
     invitation = Invitation.objects.select_related("invited_by", "series").filter(pk=invitation_id).first()
@@ -22,13 +22,13 @@ def invitation_send(*, invitation_id: int, token: str) -> None:
     accounts.invitation_send_email(invitation=invitation, token=token)
 
 
-@shared_task(name="meetings.invitations_purge_expired", acks_late=True)
+@shared_task(name="meetings.invitations_purge_expired", acks_late=True, reject_on_worker_lost=True)
 def invitations_purge_expired() -> int:
     """Delete invitations that expired more than a month ago."""
     return accounts.invitations_purge_expired()
 
 
-@shared_task(name="meetings.minutes_send_published", acks_late=True, **RETRY)
+@shared_task(name="meetings.minutes_send_published", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def minutes_send_published(*, minutes_id: int) -> int:
     """Email published minutes to the series' members (once)."""
     minutes = Minutes.objects.select_related("meeting__series").filter(pk=minutes_id).first()
@@ -37,7 +37,9 @@ def minutes_send_published(*, minutes_id: int) -> int:
     return minutes_services.minutes_send_published_email(minutes=minutes)
 
 
-@shared_task(name="meetings.research_item_notify_assignee", acks_late=True, **RETRY)
+@shared_task(
+    name="meetings.research_item_notify_assignee", acks_late=True, reject_on_worker_lost=True, **RETRY
+)
 def research_item_notify_assignee(*, item_id: int) -> bool:
     """Email a research item's assignee (once per assignment)."""
     item = ResearchItem.objects.select_related("assignee", "meeting__series").filter(pk=item_id).first()
@@ -46,7 +48,7 @@ def research_item_notify_assignee(*, item_id: int) -> bool:
     return research.research_item_send_assignment_email(item=item)
 
 
-@shared_task(name="meetings.talk_reminders_send", acks_late=True)
+@shared_task(name="meetings.talk_reminders_send", acks_late=True, reject_on_worker_lost=True)
 def talk_reminders_send() -> int:
     """Send the speaker reminders due now, each once per talk and reminder (Celery beat, hourly)."""
     from meetings.services import rota
@@ -54,7 +56,7 @@ def talk_reminders_send() -> int:
     return rota.talk_reminders_send()
 
 
-@shared_task(name="meetings.talk_confirmation_send", acks_late=True, **RETRY)
+@shared_task(name="meetings.talk_confirmation_send", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def talk_confirmation_send(*, talk_id: int) -> bool:
     """Ask a newly assigned speaker to confirm their talk (once per assignment)."""
     from meetings.models import Talk
@@ -66,7 +68,7 @@ def talk_confirmation_send(*, talk_id: int) -> bool:
     return rota.talk_send_confirmation_email(talk=talk)
 
 
-@shared_task(name="meetings.swap_request_send_email", acks_late=True, **RETRY)
+@shared_task(name="meetings.swap_request_send_email", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def swap_request_send_email(*, swap_id: int, event: str) -> int:
     """Email the speakers of a swap request when it is asked and when it is decided."""
     from meetings.models import SwapRequest

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from meetings.feeds import SeriesMinutesFeed
-from meetings.views import accounts, meetings, minutes, research
+from meetings.views import accounts, meetings, members, minutes, research
 
 KIND = "<str:kind_slug>"
 
@@ -54,6 +54,13 @@ urlpatterns = [
     path("series/new/", meetings.series_create, name="series-create"),
     path("series/<slug:slug>/", meetings.series_detail, name="series-detail"),
     path("series/<slug:slug>/edit/", meetings.series_edit, name="series-edit"),
+    path("series/<slug:slug>/members/", members.series_members, name="series-members"),
+    path(
+        "series/<slug:slug>/members/<int:user_pk>/remove/",
+        members.series_member_remove_view,
+        name="series-member-remove",
+    ),
+    path("series/<slug:slug>/leave/", members.series_leave, name="series-leave"),
     path("series/<slug:slug>/feed/minutes.atom", SeriesMinutesFeed(), name="series-minutes-feed"),
     path("series/<slug:slug>/meetings/new/", meetings.meeting_create, name="meeting-create"),
     path("series/<slug:slug>/meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),

@@ -2,7 +2,6 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
-from taggit.models import Tag
 
 from resources import selectors
 
@@ -63,7 +62,8 @@ class LibraryFeed(Feed):
 class TagFeed(LibraryFeed):
     def get_object(self, request, tag):
         self.request = request
-        found = Tag.objects.filter(name__iexact=tag).first()
+        # A tag only hidden resources carry is no tag at all to this user.
+        found = selectors.tags_visible_to(request.user).filter(name__iexact=tag).first()
         if found is None:
             raise Http404("No such tag.")
         return found

@@ -51,10 +51,20 @@ class ReadingListForm(forms.ModelForm):
         fields = ["title", "description", "series", "is_public"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].queryset = Series.objects.order_by("name")
+        from meetings.selectors import series_of_member, series_sees_all
+
+        # A list joins a series its maker belongs to: its members then read and edit it.
+        series = (
+            Series.objects.all() if series_sees_all(user) else Series.objects.filter(series_of_member(user))
+        )
+        self.fields["series"].queryset = series.order_by("name")
         self.fields["series"].required = False
+        self.fields["series"].help_text = (
+            "The list belongs to this series: its members read and edit it. A members-only series' "
+            "list is never public."
+        )
 
 
 class ReadingListAddForm(forms.Form):

@@ -9,6 +9,13 @@ from taggit.managers import TaggableManager
 class Resource(models.Model):
     """One link in the club's library: a paper, video, notebook, tutorial..."""
 
+    class Audience(models.IntegerChoices):
+        """Who may read the resource: kept by resources.services.visibility from what holds it."""
+
+        PUBLIC = 0, "Anyone: something public mentions, presents, links or lists it"
+        ACCOUNTS = 1, "Every signed-in account: the library itself or a list without a series holds it"
+        HOLDERS = 2, "Only members of the series that hold it (ResourceHolder)"
+
     class Kind(models.TextChoices):
         PAPER = "paper", "Paper"
         VIDEO = "video", "Video"
@@ -99,9 +106,21 @@ class Resource(models.Model):
     search_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Who sees it (SECURITY.md, "Who sees what"). held_by_library is a fact: a member added the
+    # link straight to the library (form, bookmarklet, API), not through a meeting or a series'
+    # list. audience is derived from it and from every holder; never set it by hand.
+    held_by_library = models.BooleanField(default=True, editable=False)
+    audience = models.PositiveSmallIntegerField(
+        choices=Audience.choices, default=Audience.ACCOUNTS, editable=False
+    )
+
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["kind"]), models.Index(fields=["health"])]
+        indexes = [
+            models.Index(fields=["kind"]),
+            models.Index(fields=["health"]),
+            models.Index(fields=["audience", "-created_at"], name="resource_audience_created"),
+        ]
 
     def __str__(self):
         return self.title or self.url
@@ -143,6 +162,41 @@ class Mention(models.Model):
         return f"{self.resource} in {self.meeting} ({self.section})"
 
 
+class ResourceHolder(models.Model):
+    """A series that holds a resource: one of its meetings mentions it, a talk presents it, a
+    research item links it, or one of its reading lists has it. Members of the series see the
+    resource. Derived data, kept by resources.services.visibility; rebuilt by
+    `manage.py rebuild_visibility`."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="holders")
+    series = models.ForeignKey("meetings.Series", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resource", "series"], name="resource_holder_unique")]
+        indexes = [models.Index(fields=["series", "resource"], name="resource_holder_series")]
+
+    def __str__(self):
+        return f"{self.resource_id} held by series {self.series_id}"
+
+
+def series_deleted(collector, field, sub_objs, using):
+    """When a series is deleted, the lists anyone could read outlive it, without a series; the
+    others (a members-only series' lists, a series' non-public lists) go with it, so no list becomes
+    readable by people who could not read it before."""
+    lists = list(sub_objs)
+    readable = set(
+        field.model.objects.using(using)
+        .filter(pk__in=[rl.pk for rl in lists], is_public=True, series__visibility="public")
+        .values_list("pk", flat=True)
+    )
+    keep = [rl for rl in lists if rl.pk in readable]
+    drop = [rl for rl in lists if rl.pk not in readable]
+    if keep:
+        models.SET_NULL(collector, field, keep, using)
+    if drop:
+        models.CASCADE(collector, field, drop, using)
+
+
 class ReadingList(models.Model):
     """An ordered, curated list of resources with a note per item."""
 
@@ -150,10 +204,13 @@ class ReadingList(models.Model):
     description = models.TextField(blank=True, help_text="Markdown.")
     description_html = models.TextField(blank=True, editable=False)
     series = models.ForeignKey(
-        "meetings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="reading_lists"
+        "meetings.Series", on_delete=series_deleted, null=True, blank=True, related_name="reading_lists"
     )
     is_public = models.BooleanField(
-        "public", default=True, help_text="Public lists can be read by anyone, signed in or not."
+        "public",
+        default=True,
+        help_text="Public lists can be read by anyone, signed in or not; a members-only series' lists "
+        "never are.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reading_lists"

@@ -9,11 +9,11 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
-from meetings.models import Meeting, Minutes, Series
-from meetings.selectors import series_visible_to
-from resources.models import Mention, ReadingList, ReadingListItem, Resource
+from meetings.models import Minutes, Series
+from meetings.selectors import series_of_member, series_sees_all, series_visible_to
+from resources.models import Mention, ReadingList, ReadingListItem, Resource, ResourceHolder
 
 SORTS = {
     "added": ("-created_at", "-pk"),
@@ -28,25 +28,38 @@ def _is_member(user) -> bool:
 
 
 def resources_visible_to(user):
-    """Members see the whole library; visitors what public series mention or public lists hold."""
-    if _is_member(user):
+    """Resources the user may read (SECURITY.md, "Who sees what"), from their stored audience.
+
+    Visitors: what something public holds (one indexed condition). Accounts: that, what the
+    library holds, and what the series they belong to hold. Staff (and everyone, with
+    OPEN_MEMBERSHIP): the whole library.
+    """
+    if series_sees_all(user):
         return Resource.objects.all()
-    public_mention = Mention.objects.filter(
-        resource=OuterRef("pk"), meeting__series__visibility=Series.Visibility.PUBLIC
-    )
-    public_talk = Meeting.objects.filter(
-        talks__resource=OuterRef("pk"), series__visibility=Series.Visibility.PUBLIC
-    )
-    public_list = ReadingListItem.objects.filter(resource=OuterRef("pk"), reading_list__is_public=True)
-    return Resource.objects.filter(Exists(public_mention) | Exists(public_talk) | Exists(public_list))
+    if not _is_member(user):
+        return Resource.objects.filter(audience=Resource.Audience.PUBLIC)
+    held = ResourceHolder.objects.filter(series_of_member(user, "series_id"), resource=OuterRef("pk"))
+    return Resource.objects.filter(Q(audience__lte=Resource.Audience.ACCOUNTS) | Exists(held))
 
 
 def readinglists_visible_to(user):
-    if _is_member(user):
+    """Lists the user may read: a series' lists go with the series, and are public only when both
+    the list and its series are; a list without a series is public or for every account."""
+    if series_sees_all(user):
         return ReadingList.objects.all()
-    return ReadingList.objects.filter(is_public=True).filter(
-        Q(series__isnull=True) | Q(series__visibility=Series.Visibility.PUBLIC)
-    )
+    public = Q(is_public=True) & (Q(series__isnull=True) | Q(series__visibility=Series.Visibility.PUBLIC))
+    if not _is_member(user):
+        return ReadingList.objects.filter(public)
+    return ReadingList.objects.filter(public | Q(series__isnull=True) | series_of_member(user, "series_id"))
+
+
+def readinglists_changeable_by(user):
+    """Lists the user may add to and edit: their series' lists, and lists without a series."""
+    if not _is_member(user):
+        return ReadingList.objects.none()
+    if series_sees_all(user):
+        return ReadingList.objects.all()
+    return ReadingList.objects.filter(Q(series__isnull=True) | series_of_member(user, "series_id"))
 
 
 def resources_recent(*, user, limit: int = 5):
@@ -182,6 +195,15 @@ def tag_counts(*, qs):
         .annotate(count=Count("pk"))
         .order_by("tag__name")
     )
+
+
+def tags_visible_to(user):
+    """Tags carried by at least one resource the user may see."""
+    content_type = ContentType.objects.get_for_model(Resource)
+    used = TaggedItem.objects.filter(
+        content_type=content_type, object_id__in=resources_visible_to(user).order_by().values("pk")
+    )
+    return Tag.objects.filter(pk__in=used.values("tag_id"))
 
 
 def resource_get_visible(*, user, pk: int) -> Resource:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from taggit.models import Tag
 
 from meetings.forms import add_service_errors
 from meetings.selectors import series_visible_to
@@ -23,7 +22,7 @@ from resources.forms import (
     TagMergeForm,
     TagRenameForm,
 )
-from resources.models import ReadingList, ReadingListItem, Resource
+from resources.models import ReadingListItem, Resource
 from resources.services import health as health_services
 from resources.services import library as library_services
 from resources.services import readinglists
@@ -121,7 +120,11 @@ def resource_detail(request, pk):
     resource = selectors.resource_get_visible(user=request.user, pk=pk)
     lists = []
     if request.user.has_perm("resources.change_readinglist"):
-        lists = list(ReadingList.objects.order_by("title").values_list("pk", "title"))
+        lists = list(
+            selectors.readinglists_changeable_by(request.user)
+            .order_by("title", "pk")
+            .values_list("pk", "title")
+        )
     return render(
         request,
         "resources/resource_detail.html",
@@ -172,6 +175,10 @@ def resource_add_to_list(request, pk):
         )
     except ValueError:
         return HttpResponseBadRequest("Choose a reading list.")
+    if denied := refuse(
+        request, "resources.change_readinglist", reading_list, "Only the series' members edit its lists."
+    ):
+        return denied
     readinglists.readinglist_add(reading_list=reading_list, resource=resource, by=request.user)
     messages.success(request, f"Added to the reading list “{reading_list.title}”.")
     return redirect(resource)
@@ -198,7 +205,7 @@ def resource_delete(request, pk):
         request, "resources.delete_resource", resource, "Only organisers can delete resources."
     ):
         return denied
-    resource.delete()
+    library_services.resource_delete(resource=resource)
     messages.success(request, f"Deleted “{resource}” from the library.")
     return redirect("library")
 
@@ -207,8 +214,13 @@ def tags(request):
     if denied := refuse(request, "resources.manage_tags", None, "Only organisers can rename and merge tags."):
         return denied
     merge_form = TagMergeForm(request.POST if request.POST.get("action") == "merge" else None)
+    # Only tags on resources this organiser may see: others' tags are neither shown nor changed.
+    visible_tags = selectors.tags_visible_to(request.user)
     if request.method == "POST" and request.POST.get("action") == "rename":
-        tag = get_object_or_404(Tag, pk=request.POST.get("tag"))
+        try:
+            tag = get_object_or_404(visible_tags, pk=int(request.POST.get("tag", "")))
+        except ValueError:
+            return HttpResponseBadRequest("Choose a tag to rename.")
         form = TagRenameForm(request.POST)
         if form.is_valid():
             try:
@@ -222,9 +234,9 @@ def tags(request):
             messages.error(request, "Give the tag a new name.")
     elif request.method == "POST" and merge_form.is_valid():
         names = [n.strip() for n in merge_form.cleaned_data["sources"].split(",") if n.strip()]
-        sources = list(Tag.objects.filter(name__in=names))
+        sources = list(visible_tags.filter(name__in=names))
         missing = {n.lower() for n in names} - {t.name.lower() for t in sources}
-        target = Tag.objects.filter(name__iexact=merge_form.cleaned_data["target"].strip()).first()
+        target = visible_tags.filter(name__iexact=merge_form.cleaned_data["target"].strip()).first()
         if missing:
             merge_form.add_error("sources", f"No such tag: {', '.join(sorted(missing))}.")
         elif target is None:
@@ -236,7 +248,10 @@ def tags(request):
     return render(
         request,
         "resources/tags.html",
-        {"tags": selectors.tag_counts(qs=Resource.objects.all()), "merge_form": merge_form},
+        {
+            "tags": selectors.tag_counts(qs=selectors.resources_visible_to(request.user)),
+            "merge_form": merge_form,
+        },
     )
 
 
@@ -282,7 +297,9 @@ def readinglist_list(request):
 def readinglist_create(request):
     if denied := refuse(request, "resources.add_readinglist", None, "Sign in to make reading lists."):
         return denied
-    form = ReadingListForm(request.POST or None, initial={"series": request.GET.get("series")})
+    form = ReadingListForm(
+        request.POST or None, initial={"series": request.GET.get("series")}, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         reading_list = readinglists.readinglist_save(reading_list=form.save(commit=False), by=request.user)
         messages.success(request, "Reading list created. Add resources to it below.")
@@ -312,7 +329,7 @@ def readinglist_edit(request, pk):
         request, "resources.change_readinglist", reading_list, "Sign in to edit reading lists."
     ):
         return denied
-    form = ReadingListForm(request.POST or None, instance=reading_list)
+    form = ReadingListForm(request.POST or None, instance=reading_list, user=request.user)
     if request.method == "POST" and form.is_valid():
         readinglists.readinglist_save(reading_list=form.save(commit=False), by=request.user)
         messages.success(request, "Saved.")
@@ -327,7 +344,7 @@ def readinglist_delete(request, pk):
         request, "resources.delete_readinglist", reading_list, "Only organisers delete lists."
     ):
         return denied
-    reading_list.delete()
+    readinglists.readinglist_delete(reading_list=reading_list)
     messages.success(
         request, f"Deleted the reading list “{reading_list.title}”; its resources stay in the library."
     )
@@ -344,7 +361,10 @@ def readinglist_add(request, pk):
     form = ReadingListAddForm(request.POST)
     if form.is_valid():
         try:
-            resource, _ = library_services.resource_add(url=form.cleaned_data["url"], by=request.user)
+            # Held by the list: a series' list shows it to the series' members only.
+            resource, _ = library_services.resource_add(
+                url=form.cleaned_data["url"], by=request.user, library=reading_list.series_id is None
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

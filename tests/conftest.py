@@ -64,9 +64,14 @@ def series(organiser, member):
 
 
 @pytest.fixture
-def private_series(organiser):
+def private_series(organiser, member):
+    """Members only: Ada belongs to it, Grace organises it; other accounts cannot read it."""
     return SeriesFactory(
-        name="Secret reading group", slug="secret", visibility="members", organisers=[organiser]
+        name="Secret reading group",
+        slug="secret",
+        visibility="members",
+        organisers=[organiser],
+        members=[organiser, member],
     )
 
 

@@ -374,3 +374,15 @@ def test_settings_check_deploy_passes_with_production_environment(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_settings_open_membership_is_off_by_default_and_a_strict_boolean(tmp_path):
+    assert read_settings(tmp_path, "OPEN_MEMBERSHIP", SECRET_KEY="x" * 50) == {"OPEN_MEMBERSHIP": False}
+    on = read_settings(tmp_path, "OPEN_MEMBERSHIP", SECRET_KEY="x" * 50, OPEN_MEMBERSHIP="yes")
+    assert on == {"OPEN_MEMBERSHIP": True}
+
+    result = run_python(
+        ["-c", PROBE, "OPEN_MEMBERSHIP"], clean_env(tmp_path, OPEN_MEMBERSHIP="everyone", SECRET_KEY="x" * 50)
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: OPEN_MEMBERSHIP='everyone' is not a boolean" in result.stderr

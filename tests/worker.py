@@ -2,6 +2,7 @@
 (Redis in CI, the filesystem broker by default) against the test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,10 +47,19 @@ def default_queue(name: str):
 
 @contextmanager
 def running_worker(
-    log_path: Path, queue: str, *, env: dict | None = None, transport_options: dict | None = None
+    log_path: Path,
+    queue: str,
+    *,
+    env: dict | None = None,
+    transport_options: dict | None = None,
+    concurrency: int = 0,
 ):
     """A `celery worker` process consuming ``queue``, logging to ``log_path`` (appended);
-    yields the process once it is ready and stops it at the end."""
+    yields the process once it is ready and stops it at the end.
+
+    One process (the solo pool) by default; with ``concurrency`` a prefork pool of that many
+    child processes, as production runs it. The worker leads a process group of its own, so
+    ``kill_whole_worker`` can reach its children too."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -59,8 +69,9 @@ def running_worker(
         **(env or {}),
     }
     arguments = [
-        "worker", "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
+        "worker", "--loglevel=INFO", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+        *(["--pool=prefork", f"--concurrency={concurrency}"] if concurrency else ["--pool=solo"]),
     ]  # fmt: skip
     # Broker options (a short visibility timeout, to see a redelivery) are set on the app.
     options = repr(transport_options or {})
@@ -73,7 +84,7 @@ def running_worker(
     with log_path.open("a") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", code, *arguments],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -89,6 +100,34 @@ def running_worker(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Pids of the live (not zombie) processes in process group ``pgid``."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def kill_whole_worker(process: subprocess.Popen) -> list[int]:
+    """SIGKILL the worker and every process of its group (its pool's children): no chance to
+    finish, acknowledge or clean up. Returns the pids that were killed."""
+    pids = group_alive(process.pid)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while group_alive(process.pid):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the worker's processes {group_alive(process.pid)} outlived SIGKILL")
+        time.sleep(0.1)
+    return pids
 
 
 def wait_for(predicate, *, log: Path, timeout: float = 60) -> None:

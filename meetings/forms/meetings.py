@@ -45,7 +45,7 @@ class SeriesForm(forms.ModelForm):
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Members receive the series' emails, such as published minutes.",
+        help_text="Members write in the series, read it if it is members-only, and receive its emails.",
     )
     speaker_pool = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
@@ -145,9 +145,17 @@ class TalkForm(forms.ModelForm):
         fields = ["speaker", "guest_name", "title"]
         labels = {"speaker": "Member", "guest_name": "or guest's name"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, series=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = _people()
+        # In a members-only series only those who may read it can speak (they are emailed about it).
+        if series is None:
+            self.fields["speaker"].queryset = _people()
+        else:
+            from meetings.selectors import people_who_may_read
+
+            # A talk given before its speaker left stays valid when the meeting is edited.
+            also = [self.instance.speaker_id] if self.instance.speaker_id else []
+            self.fields["speaker"].queryset = people_who_may_read(series=series, also=also)
 
     def clean(self):
         data = super().clean()

@@ -98,9 +98,13 @@ def series_calendar(*, series: Series) -> bytes:
 
 
 def member_talks_calendar(*, user: User) -> bytes:
-    """The meetings the member speaks at, in every series, as an iCalendar file."""
+    """The meetings the member speaks at, in every series they may see, as an iCalendar file."""
+    from meetings.selectors import series_visible_to
+
     meetings = list(
-        Meeting.objects.filter(talks__speaker=user, start__gte=timezone.now() - HISTORY)
+        Meeting.objects.filter(
+            talks__speaker=user, start__gte=timezone.now() - HISTORY, series__in=series_visible_to(user)
+        )
         .distinct()
         .select_related("series")
         .prefetch_related(_talks_prefetch())

@@ -96,9 +96,21 @@ def _link_resource(item: ResearchItem, by) -> None:
         return
 
 
+def _may_be_assigned(user, meeting: Meeting) -> bool:
+    """Only someone who may read the series is assigned its items (they are emailed the text)."""
+    return user.has_perm("meetings.view_series", meeting.series)
+
+
 def research_items_add(*, meeting: Meeting, text: str, by) -> list[ResearchItem]:
     """Add items to a meeting, one per line, after its existing ones."""
     parsed = research_lines_parse(text=text)
+    outsiders = [
+        f"Line {entry.line}: @{entry.assignee.username} is not a member of {meeting.series.name}."
+        for entry in parsed
+        if entry.assignee is not None and not _may_be_assigned(entry.assignee, meeting)
+    ]
+    if outsiders:
+        raise ValidationError({"lines": outsiders})
     created = []
     with transaction.atomic():
         Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
@@ -153,9 +165,12 @@ def research_item_update(
     text = " ".join(text.split())
     if not text:
         raise ValidationError({"text": "The item needs some text."})
+    if assignee is not None and not _may_be_assigned(assignee, item.meeting):
+        raise ValidationError({"assignee": f"{assignee.name} is not a member of {item.meeting.series.name}."})
     with transaction.atomic():
         item = ResearchItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         before_assignee = item.assignee
+        before_resource = item.resource_id
         item.text = text[:MAX_TEXT]
         item.text_html = render_markdown(item.text)
         item.assignee = assignee
@@ -166,6 +181,10 @@ def research_item_update(
         else:
             item.resource = resource
         item.save()
+        if before_resource != item.resource_id:
+            from resources.services.visibility import resources_visibility_refresh
+
+            resources_visibility_refresh(resource_ids=[before_resource, item.resource_id])
         if (before_assignee.pk if before_assignee else None) != (assignee.pk if assignee else None):
             ResearchItemEvent.objects.create(
                 item=item,

@@ -596,17 +596,21 @@ def talk_confirm_token(*, talk: Talk) -> str:
 
 
 def talk_from_confirm_token(*, token: str) -> Talk | None:
-    """The talk a confirmation token names, if it is genuine, recent and still that speaker's."""
+    """The talk a confirmation token names, if it is genuine, recent, still that speaker's, and
+    the speaker may still read its series (a member removed from a members-only series may not)."""
     try:
         value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token, max_age=CONFIRM_MAX_AGE)
         talk_id, speaker_id = (int(part) for part in value.split("."))
     except (signing.BadSignature, ValueError):
         return None
-    return (
+    talk = (
         Talk.objects.select_related("meeting__series", "speaker")
         .filter(pk=talk_id, speaker_id=speaker_id)
         .first()
     )
+    if talk is None or not talk.speaker.has_perm("meetings.view_series", talk.meeting.series):
+        return None
+    return talk
 
 
 def talk_confirm(*, talk: Talk, by) -> Talk:

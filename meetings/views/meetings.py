@@ -49,6 +49,7 @@ def series_detail(request, slug):
             "upcoming": upcoming,
             "past_page": past_page,
             "can_organise": request.user.has_perm("meetings.change_series", series),
+            "can_see_members": request.user.has_perm("meetings.view_members", series),
         },
     )
 
@@ -128,7 +129,9 @@ def meeting_detail(request, slug, pk, research_form=None, status=200):
 def _meeting_form(request, series, meeting):
     with timezone.override(ZoneInfo(series.time_zone)):
         form = MeetingForm(request.POST or None, instance=meeting, prefix="meeting")
-        talks = TalkFormSet(request.POST or None, instance=meeting, prefix="talks")
+        talks = TalkFormSet(
+            request.POST or None, instance=meeting, prefix="talks", form_kwargs={"series": series}
+        )
         if request.method == "POST" and form.is_valid() and talks.is_valid():
             meeting = form.save(commit=False)
             meeting.series = series

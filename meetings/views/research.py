@@ -10,10 +10,11 @@ from django.views.decorators.http import require_POST
 from meetings import selectors
 from meetings.forms import add_service_errors
 from meetings.forms.research import ResearchAddForm, ResearchDropForm, ResearchEditForm
-from meetings.models import Meeting, ResearchItem
+from meetings.models import ResearchItem
 from meetings.services import research
 from meetings.views.common import refuse
 from resources.models import Resource
+from resources.selectors import resources_visible_to
 
 User = get_user_model()
 
@@ -129,7 +130,7 @@ def research_edit(request, pk):
     ):
         return denied
     mentioned = Resource.objects.filter(mentions__meeting=item.meeting).distinct()
-    recent = Resource.objects.order_by("-created_at")[:30]
+    recent = resources_visible_to(request.user).order_by("-created_at", "-pk")[:30]
     choices = {r.pk: r for r in [*mentioned, *recent]}
     if item.resource_id and item.resource_id not in choices:
         choices[item.resource_id] = item.resource
@@ -196,6 +197,10 @@ def research_board(request):
         meeting_id = int(get["meeting"]) if get.get("meeting") else None
     except ValueError:
         return HttpResponseBadRequest("meeting must be a meeting number.")
+    meeting = None
+    if meeting_id is not None:
+        # Only a meeting the user may see: its title and series are printed (issue 13, finding 2).
+        meeting = selectors.meeting_visible_by_pk(user=request.user, pk=meeting_id)
     qs = selectors.research_board(
         user=request.user,
         assignee=assignee,
@@ -212,7 +217,6 @@ def research_board(request):
     page = Paginator(qs, 30).get_page(get.get("page"))
     query = get.copy()
     query.pop("page", None)
-    meeting = Meeting.objects.filter(pk=meeting_id).select_related("series").first() if meeting_id else None
     return render(
         request,
         "meetings/research_board.html",

@@ -3,7 +3,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,10 +27,6 @@ from meetings.services import calendars, rota
 from meetings.views.common import refuse
 
 User = get_user_model()
-
-
-def _people():
-    return User.objects.filter(is_active=True).order_by("display_name", "username")
 
 
 def _error_text(error: ValidationError) -> str:
@@ -79,7 +75,7 @@ def series_rota(request, slug):
             "swaps": swaps,
             "unconfirmed": unconfirmed,
             "can_edit": can_edit,
-            "people": list(_people()) if can_edit else [],
+            "people": list(selectors.people_who_may_read(series=series)) if can_edit else [],
             "swap_form": SwapSlotsForm(meetings=swappable) if can_edit and len(swappable) > 1 else None,
         },
     )
@@ -185,7 +181,7 @@ def rota_reassign(request, slug, pk):
     meeting, denied = _meeting_to_edit(request, slug, pk)
     if denied:
         return denied
-    form = ReassignForm(request.POST, people=_people())
+    form = ReassignForm(request.POST, people=selectors.people_who_may_read(series=meeting.series))
     if not form.is_valid():
         return HttpResponseBadRequest("Choose a member.")
     speaker = form.cleaned_data["speaker"]
@@ -336,7 +332,11 @@ def talk_confirm(request, pk):
     talk = _talk_visible(request, pk)
     if denied := refuse(request, "meetings.confirm_talk", talk, "Only the speaker can confirm this talk."):
         return denied
-    rota.talk_confirm(talk=talk, by=request.user)
+    try:
+        rota.talk_confirm(talk=talk, by=request.user)
+    except ValidationError as error:
+        # A superuser passes every rule, but is still not the speaker.
+        raise PermissionDenied(" ".join(error.messages)) from None
     messages.success(request, "Thank you: your talk is confirmed.")
     return redirect(_next(request, talk.meeting.get_absolute_url()))
 

@@ -115,7 +115,7 @@ class ResourceDetailView(ApiView):
     def delete(self, request, pk):
         resource = selectors.resource_get_visible(user=request.user, pk=pk)
         self.require(resource)
-        resource.delete()
+        library_services.resource_delete(resource=resource)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,6 +154,8 @@ class ReadingListListView(ApiView):
             series = series_visible_to(request.user).filter(slug=data["series"]).first()
             if series is None:
                 raise exceptions.ValidationError({"series": ["No such series."]})
+            if not request.user.has_perm("resources.change_readinglist", ReadingList(series=series)):
+                raise exceptions.ValidationError({"series": ["Only the series' members make its lists."]})
         reading_list = readinglists.readinglist_save(
             reading_list=ReadingList(
                 title=data["title"],
@@ -194,7 +196,9 @@ class ReadingListItemsView(ApiView):
             if resource is None:
                 raise exceptions.ValidationError({"resource": ["No such resource."]})
         else:
-            resource, _ = library_services.resource_add(url=data["url"], by=request.user)
+            resource, _ = library_services.resource_add(
+                url=data["url"], by=request.user, library=reading_list.series_id is None
+            )
         created = not ReadingListItem.objects.filter(reading_list=reading_list, resource=resource).exists()
         item = readinglists.readinglist_add(
             reading_list=reading_list, resource=resource, note=data.get("note", ""), by=request.user

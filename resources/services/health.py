@@ -379,14 +379,21 @@ def needs_page_head(resource: Resource) -> bool:
 
 
 def health_record(
-    *, resource: Resource, result: CheckResult, now: datetime | None = None
+    *, resource: Resource, result: CheckResult, now: datetime | None = None, since: datetime | None = None
 ) -> LinkCheck | None:
-    """Save a check and the resource's summary (and page-head metadata) in one transaction."""
+    """Save a check and the resource's summary (and page-head metadata) in one transaction.
+
+    With ``since`` (when the check was asked for), nothing is saved if another run recorded
+    a check after it: a task delivered twice (a killed worker's, redelivered while the first
+    copy still ran) leaves one row, decided under the resource's row lock.
+    """
     now = now or result.checked_at or timezone.now()
     with transaction.atomic():
         fresh = Resource.objects.select_for_update().filter(pk=resource.pk).first()
         if fresh is None:
             return None  # deleted while it was being checked
+        if since is not None and fresh.last_checked_at is not None and fresh.last_checked_at > since:
+            return None
         check = LinkCheck.objects.create(
             resource=fresh,
             checked_at=now,
@@ -547,13 +554,15 @@ def linkcheck_now(*, resource: Resource, now: datetime | None = None) -> bool:
 
 
 def linkchecks_queue(*, resource_ids: list[int], since: datetime | None = None) -> None:
-    """Queue a check of these links once the current transaction commits."""
+    """Queue a check of these links once the current transaction commits.
+
+    The task carries ``since`` (now, unless the dispatch's claim time is given), so a copy
+    delivered again after a worker died skips the links already checked.
+    """
     from resources.tasks.health import linkchecks_run as task
 
     ids = [int(pk) for pk in resource_ids]
-    kwargs = {"resource_ids": ids}
-    if since is not None:
-        kwargs["since"] = since.isoformat()
+    kwargs = {"resource_ids": ids, "since": (since or timezone.now()).isoformat()}
     transaction.on_commit(lambda: task.delay(**kwargs))
 
 
@@ -582,8 +591,9 @@ class RunSummary:
 class _Run:
     """One linkchecks_run's share of a pool: its summary, and how many of its links are left."""
 
-    def __init__(self, count: int, *, sleep):
+    def __init__(self, count: int, *, sleep, since: datetime | None = None):
         self.summary = RunSummary()
+        self.since = since
         self.lock = threading.Lock()
         self.sleep = sleep
         self.remaining = count
@@ -671,7 +681,7 @@ def _check_and_record(resource: Resource, *, session, run: _Run) -> None:
             defer=host_defer,
             read_head=needs_page_head(resource),
         )
-        check = health_record(resource=resource, result=result)
+        check = health_record(resource=resource, result=result, since=run.since)
     except SlotTimeout as error:
         log.warning("link check of resource %s postponed: %s", resource.pk, error)
         Resource.objects.filter(pk=resource.pk).update(next_check_at=timezone.now() + timedelta(minutes=10))
@@ -711,8 +721,8 @@ class _CheckPool:
         for thread in self.threads:
             thread.start()
 
-    def run(self, resources: list[Resource], *, sleep) -> RunSummary:
-        run = _Run(len(resources), sleep=sleep)
+    def run(self, resources: list[Resource], *, sleep, since: datetime | None = None) -> RunSummary:
+        run = _Run(len(resources), sleep=sleep, since=since)
         self.scheduler.add(resources, run)
         if not self.persistent:
             self._start()  # after the work is in: a private pool's threads end when none is left
@@ -787,20 +797,20 @@ def linkchecks_run(
     if not resources:
         summary = RunSummary(skipped=skipped)
     elif threads == 1 or len(resources) == 1:
-        run = _Run(len(resources), sleep=sleep)
+        run = _Run(len(resources), sleep=sleep, since=since)
         with (session_factory or fetching.session_new)() as session:
             for resource in resources:
                 _check_and_record(resource, session=session, run=run)
         summary = run.summary
     elif threads is None and session_factory is None:
-        summary = _shared().run(resources, sleep=sleep)
+        summary = _shared().run(resources, sleep=sleep, since=since)
     else:
         pool = _CheckPool(
             min(threads or settings.LINKCHECK_THREADS, len(resources)),
             session_factory=session_factory,
             persistent=False,
         )
-        summary = pool.run(resources, sleep=sleep)
+        summary = pool.run(resources, sleep=sleep, since=since)
     summary.skipped += skipped
     summary.seconds = time.monotonic() - started
     return summary
@@ -838,9 +848,11 @@ def link_health_report(*, user, section: str = ""):
     user can see; queries are fixed in number whatever the page size.
     """
     from meetings.selectors import series_visible_to
+    from resources.selectors import resources_visible_to
 
     last = LinkCheck.objects.filter(resource=OuterRef("pk")).order_by("-checked_at", "-pk")
-    qs = Resource.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
+    # Only links this organiser may see: another series' private reading stays private.
+    qs = resources_visible_to(user).annotate(last_outcome=Subquery(last.values("outcome")[:1]))
     any_problem = Q()
     for _label, condition in REPORT_SECTIONS.values():
         any_problem |= condition

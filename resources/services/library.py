@@ -10,6 +10,7 @@ from taggit.models import Tag, TaggedItem
 from meetings.markdown import extract_links, links_in_html, render_markdown
 from resources.models import Mention, Resource
 from resources.services.links import InvalidLink, ParsedLink, parse_link
+from resources.services.visibility import resources_visibility_refresh
 
 IDENTIFIER_KINDS = {Resource.Kind.PAPER}
 
@@ -42,11 +43,37 @@ def resource_add(
     notes: str = "",
     meeting=None,
     section: str = "",
+    library: bool | None = None,
 ) -> tuple[Resource, bool]:
     """Add a link to the library, or find the record it already has (adding the new tags and mention).
 
+    With a meeting and section, the meeting mentions it. `library` says whether the library itself
+    holds it (every signed-in account sees it): by default when no meeting is given; a link added
+    to a series' reading list passes False, so only what the list's series may see sees it.
     Returns (resource, created). Raises ValidationError for a link that cannot be added.
     """
+    with transaction.atomic():
+        resource, created = _resource_add(
+            url=url,
+            by=by,
+            title=title,
+            kind=kind,
+            tags=tags,
+            notes=notes,
+            meeting=meeting,
+            section=section,
+            library=library,
+        )
+        resources_visibility_refresh(resource_ids=[resource.pk])
+    return resource, created
+
+
+def _resource_add(
+    *, url, by, title="", kind="", tags=(), notes="", meeting=None, section="", library=None
+) -> tuple[Resource, bool]:
+    """resource_add without the visibility refresh, for callers that refresh many at once."""
+    if library is None:
+        library = meeting is None
     parsed = parse_or_error(url)
     title = title.strip()
     tags = clean_tags(tags)
@@ -64,10 +91,15 @@ def resource_add(
                 "arxiv_version": parsed.arxiv_version,
                 "doi": parsed.doi,
                 "youtube_id": parsed.youtube_id,
+                "held_by_library": library,
             },
         )
         changed = []
         if not created:
+            if library and not resource.held_by_library:
+                # Added straight to the library by someone who has the link: the library holds it now.
+                resource.held_by_library = True
+                changed.append("held_by_library")
             if title and not resource.title:
                 resource.title, resource.title_locked = title[:500], True
                 changed += ["title", "title_locked"]
@@ -80,7 +112,7 @@ def resource_add(
             resource.tags.add(*tags)
         if meeting is not None and section:
             Mention.objects.get_or_create(resource=resource, meeting=meeting, section=section)
-        if created or tags or changed:
+        if created or tags or set(changed) - {"held_by_library"}:
             resource_index(resource=resource)
         if created and (resource.arxiv_id or resource.doi) and settings.LIBRARY_AUTO_FETCH:
             from resources.tasks.metadata import metadata_fetch  # here: the tasks import this module
@@ -158,6 +190,9 @@ def mentions_sync(
     A link taken out of the text loses its mention, never its resource.
     """
     resources, seen = [], set()
+    before = set(
+        Mention.objects.filter(meeting=meeting, section=section).values_list("resource_id", flat=True)
+    )
     # Callers that have just rendered the text pass its HTML, so it is not rendered twice.
     for url in links_in_html(html) if html is not None else extract_links(text):
         try:
@@ -167,12 +202,18 @@ def mentions_sync(
         if parsed.url in seen:
             continue
         seen.add(parsed.url)
-        resource, _ = resource_add(url=url, by=by, meeting=meeting, section=section)
+        resource, _ = _resource_add(url=url, by=by, meeting=meeting, section=section)
         resources.append(resource)
     Mention.objects.filter(meeting=meeting, section=section).exclude(
         resource__in=[r.pk for r in resources]
     ).delete()
+    resources_visibility_refresh(resource_ids=before | {r.pk for r in resources})
     return resources
+
+
+def resource_delete(*, resource: Resource) -> None:
+    """Delete a resource from the library, with its mentions, list items and checks."""
+    resource.delete()
 
 
 def tag_rename(*, tag: Tag, name: str) -> Tag:

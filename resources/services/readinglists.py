@@ -5,18 +5,38 @@ from django.db.models import Max
 
 from meetings.markdown import render_markdown
 from resources.models import ReadingList, ReadingListItem, Resource
+from resources.services.visibility import resources_held_by_lists, resources_visibility_refresh
 
 
 def readinglist_save(*, reading_list: ReadingList, by=None) -> ReadingList:
-    """Save a new or edited reading list with its description rendered."""
+    """Save a new or edited reading list with its description rendered.
+
+    Moving a list to another series, or making it public or not, changes who sees its resources.
+    """
     if reading_list.pk is None and by is not None:
         reading_list.created_by = by
     reading_list.description_html = (
         render_markdown(reading_list.description) if reading_list.description else ""
     )
     reading_list.full_clean()
-    reading_list.save()
+    with transaction.atomic():
+        before = (
+            ReadingList.objects.filter(pk=reading_list.pk).values_list("series_id", "is_public").first()
+            if reading_list.pk
+            else None
+        )
+        reading_list.save()
+        if before is not None and before != (reading_list.series_id, reading_list.is_public):
+            resources_visibility_refresh(resource_ids=resources_held_by_lists(list_ids=[reading_list.pk]))
     return reading_list
+
+
+def readinglist_delete(*, reading_list: ReadingList) -> None:
+    """Delete a list; its resources stay in the library, seen by whoever else holds them."""
+    with transaction.atomic():
+        held = resources_held_by_lists(list_ids=[reading_list.pk])
+        reading_list.delete()
+        resources_visibility_refresh(resource_ids=held)
 
 
 def readinglist_add(
@@ -31,7 +51,7 @@ def readinglist_add(
                 readinglist_note(item=item, note=note)
             return item
         last = reading_list.items.aggregate(last=Max("position"))["last"]
-        return ReadingListItem.objects.create(
+        item = ReadingListItem.objects.create(
             reading_list=reading_list,
             resource=resource,
             position=(last or 0) + 1,
@@ -39,11 +59,15 @@ def readinglist_add(
             note_html=render_markdown(note) if note else "",
             added_by=by,
         )
+        resources_visibility_refresh(resource_ids=[resource.pk])
+    return item
 
 
 def readinglist_remove(*, item: ReadingListItem) -> None:
-    """Take a resource off the list; it stays in the library."""
-    item.delete()
+    """Take a resource off the list; it stays in the library, seen by whoever else holds it."""
+    with transaction.atomic():
+        item.delete()
+        resources_visibility_refresh(resource_ids=[item.resource_id])
 
 
 def readinglist_note(*, item: ReadingListItem, note: str) -> ReadingListItem:

@@ -10,20 +10,20 @@ start due), so the database decides atomically on PostgreSQL (the row lock, then
 condition re-checked) and on SQLite (one writer at a time) alike, in one round trip;
 it is given back with another. Only when the UPDATE takes nothing is the row read, to
 know how long to wait. A worker killed while holding a slot leaves a count that is
-forgotten once the host's row has not changed for LEASE seconds.
+forgotten once the host's row has not changed for HOST_SLOT_LEASE seconds (a setting).
 """
 
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from resources.models import HostThrottle
 
-LEASE = 120.0  # seconds after which an in-flight count from a dead worker is forgotten
 POLL_MAX = 0.5
 BUSY_POLL = 0.05
 
@@ -42,7 +42,7 @@ def _ensure_row(host: str, now) -> None:
 
 
 def _take(host: str, spacing: float, concurrency: int, now) -> bool:
-    stale = now - timedelta(seconds=LEASE)
+    stale = now - timedelta(seconds=settings.HOST_SLOT_LEASE)
     return bool(
         HostThrottle.objects.filter(
             Q(host=host), Q(next_allowed_at__lte=now), Q(in_flight__lt=concurrency) | Q(updated_at__lt=stale)
@@ -63,7 +63,7 @@ def _try_acquire(host: str, spacing: float, concurrency: int) -> float:
     if row is None:  # the host's first request
         _ensure_row(host, now)
         return 0.0 if _take(host, spacing, concurrency, now) else BUSY_POLL
-    stale = now - timedelta(seconds=LEASE)
+    stale = now - timedelta(seconds=settings.HOST_SLOT_LEASE)
     if row["in_flight"] >= concurrency and row["updated_at"] >= stale:
         return BUSY_POLL
     return max((row["next_allowed_at"] - now).total_seconds(), 0.001)
@@ -87,9 +87,10 @@ def host_defer(host: str, seconds: float) -> None:
 
 
 @contextmanager
-def host_slot(host: str, *, spacing: float, concurrency: int, timeout: float = 300.0, sleep=time.sleep):
+def host_slot(host: str, *, spacing: float, concurrency: int, timeout: float | None = None, sleep=time.sleep):
     """Hold one of the host's request slots, waiting politely for it (see the module docstring)."""
     host = host.lower()
+    timeout = settings.HOST_SLOT_WAIT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while True:
         wait = _try_acquire(host, spacing, concurrency)

@@ -16,7 +16,7 @@ RETRY = {
 }
 
 
-@shared_task(name="resources.linkchecks_run", acks_late=True, **RETRY)
+@shared_task(name="resources.linkchecks_run", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def linkchecks_run(*, resource_ids: list[int], since: str | None = None) -> dict:
     """Check these resources' links; a redelivered run skips those checked after ``since``."""
     summary = health.linkchecks_run(
@@ -25,7 +25,7 @@ def linkchecks_run(*, resource_ids: list[int], since: str | None = None) -> dict
     return {"checked": summary.checked, "skipped": summary.skipped, "outcomes": dict(summary.outcomes)}
 
 
-@shared_task(name="resources.linkchecks_dispatch_due", acks_late=True, **RETRY)
+@shared_task(name="resources.linkchecks_dispatch_due", acks_late=True, reject_on_worker_lost=True, **RETRY)
 def linkchecks_dispatch_due() -> int:
     """Claim the links due a check and queue them in host-spread batches; return how many."""
     with transaction.atomic():

@@ -21,7 +21,13 @@ def retry_countdown(retries: int, retry_after: float | None = None) -> float:
     return min(RETRY_MAX, wait * random.uniform(1.0, 1.25))
 
 
-@shared_task(name="resources.metadata_fetch", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@shared_task(
+    name="resources.metadata_fetch",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
 def metadata_fetch(self, *, resource_ids: list[int]) -> dict:
     """Fetch and store metadata for these resources; retry only the ones that failed transiently."""
     final = self.request.retries >= self.max_retries
@@ -42,7 +48,7 @@ def metadata_fetch_queue(*, resource_ids) -> int:
     return len(chunks)
 
 
-@shared_task(name="resources.metadata_dispatch_pending", acks_late=True)
+@shared_task(name="resources.metadata_dispatch_pending", acks_late=True, reject_on_worker_lost=True)
 def metadata_dispatch_pending() -> int:
     """Claim pending arXiv/DOI resources and queue their fetches; return how many were claimed."""
     with transaction.atomic():

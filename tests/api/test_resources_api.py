@@ -2,23 +2,28 @@ import pytest
 
 from resources.models import Mention, ReadingList, ReadingListItem, Resource
 from resources.services.library import resource_index
+from resources.services.visibility import resources_visibility_refresh
 from tests.api.conftest import error_of
 from tests.factories import ResourceFactory
 
 
 @pytest.fixture
 def public_resource(meeting):
-    resource = ResourceFactory(url="https://example.org/public", title="Public paper")
+    resource = ResourceFactory(url="https://example.org/public", title="Public paper", held_by_library=False)
     resource.tags.add("nlp")
     Mention.objects.create(resource=resource, meeting=meeting, section="agenda")
+    resources_visibility_refresh(resource_ids=[resource.pk])
     return resource
 
 
 @pytest.fixture
 def private_resource(private_meeting):
-    resource = ResourceFactory(url="https://example.org/private", title="Private paper")
+    resource = ResourceFactory(
+        url="https://example.org/private", title="Private paper", held_by_library=False
+    )
     resource_index(resource=resource)
     Mention.objects.create(resource=resource, meeting=private_meeting, section="agenda")
+    resources_visibility_refresh(resource_ids=[resource.pk])
     return resource
 
 

@@ -371,7 +371,7 @@ def test_migration_labels_task_boxes_in_html_stored_before(series, member):
     from meetings.models import Minutes
     from tests.factories import MeetingFactory
 
-    migration = importlib.import_module("meetings.migrations.0008_label_stored_task_boxes")
+    migration = importlib.import_module("meetings.migrations.0009_label_stored_task_boxes")
     meeting = MeetingFactory(series=series)
     old = '<ul class="task-list">\n<li class="task-list-item"><input type="checkbox" checked="" disabled="">'
     old += " a</li>\n"

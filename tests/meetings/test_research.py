@@ -119,12 +119,21 @@ def test_research_add_refused_for_visitors(client, meeting):
 
 def test_research_add_in_members_only_series_is_404_for_signed_in_nobody_else(client, private_series):
     meeting = MeetingFactory(series=private_series)
-    client.force_login(UserFactory())
+    client.force_login(UserFactory())  # an account of the site, not a member of the series
 
     response = client.post(_add_url(meeting), {"lines": "fine"})
 
+    assert response.status_code == 404
+    assert not ResearchItem.objects.exists()
+
+
+def test_research_add_in_members_only_series_works_for_its_members(member_client, private_series):
+    meeting = MeetingFactory(series=private_series)
+
+    response = member_client.post(_add_url(meeting), {"lines": "fine"})
+
     assert response.status_code == 302
-    assert ResearchItem.objects.count() == 1  # any member may raise items in members-only series
+    assert list(ResearchItem.objects.values_list("text", flat=True)) == ["fine"]
 
 
 # Ticking

@@ -172,7 +172,12 @@ def test_rota_edit_of_a_members_only_series_refused_for_members_who_do_not_organ
     response = client.post(
         reverse("series-rota-cancel", kwargs={"slug": private_series.slug, "pk": meeting.pk})
     )
+    assert response.status_code == 404  # not a member: the series does not exist for them
+    private_series.members.add(stranger)
+    response = client.post(
+        reverse("series-rota-cancel", kwargs={"slug": private_series.slug, "pk": meeting.pk})
+    )
+    assert response.status_code == 403  # a member, but not an organiser
 
-    assert response.status_code == 403
     meeting.refresh_from_db()
     assert meeting.status == "scheduled"

@@ -1,7 +1,7 @@
 """Who may see and change what (meetings/rules.py), asked the way views ask it.
 
 Six people meet two series (one public, one members-only) and a meeting of each:
-a visitor, a member, a deactivated account (once staff and organiser of both series),
+a visitor, a member of both, a deactivated account (once staff and organiser of both series),
 the series' organiser, the organiser of some other series, and staff.
 """
 
@@ -15,17 +15,19 @@ from tests.factories import MeetingFactory, SeriesFactory, TalkFactory, UserFact
 USERS = ["visitor", "member", "inactive", "organiser", "other_organiser", "staff"]
 EVERYONE = frozenset(USERS)
 SIGNED_IN = EVERYONE - {"visitor", "inactive"}
+# Members of the series, its organiser and staff: the organiser of another series is not one.
+BELONGING = frozenset({"member", "organiser", "staff"})
 ORGANISING = frozenset({"organiser", "staff"})
 
 # perm: (who is allowed on the public series, who on the members-only series).
 # A meeting is judged by its series, so the same table holds for meetings.
 OBJECT_PERMS = {
-    "view_series": (EVERYONE, SIGNED_IN),
-    "view_meeting": (EVERYONE, SIGNED_IN),
+    "view_series": (EVERYONE, BELONGING),
+    "view_meeting": (EVERYONE, BELONGING),
     "change_series": (ORGANISING, ORGANISING),
     "add_meeting": (ORGANISING, ORGANISING),
     "change_meeting": (ORGANISING, ORGANISING),
-    "edit_minutes": (SIGNED_IN, SIGNED_IN),
+    "edit_minutes": (BELONGING, BELONGING),
     "publish_minutes": (ORGANISING, ORGANISING),
 }
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resources.models import LinkCheck, Mention, Resource
+from resources.services.visibility import resources_visibility_refresh
 from tests.factories import MeetingFactory, ResourceFactory, UserFactory
 from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply
 
@@ -248,6 +249,7 @@ def test_resource_page_offers_check_now_and_shows_the_last_ten_checks(member_cli
 def test_resource_page_hides_check_now_from_visitors(client, series, member):
     resource = ResourceFactory()
     Mention.objects.create(resource=resource, meeting=MeetingFactory(series=series), section="minutes")
+    resources_visibility_refresh(resource_ids=[resource.pk])
 
     html = client.get(resource.get_absolute_url()).content.decode()
 

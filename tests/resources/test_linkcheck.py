@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -446,6 +447,25 @@ def test_health_excluded_link_is_unknown():
     assert record(resource, "excluded", T0 + timedelta(days=1)).health == "unknown"
 
 
+def test_health_record_of_a_task_delivered_twice_saves_one_check():
+    # Two copies of one task (asked for at T0) both checked the link; the second finds the
+    # first's check, newer than T0, under the row lock and saves nothing.
+    resource = ResourceFactory(last_checked_at=T0 - timedelta(days=8))
+    first = health.health_record(
+        resource=resource, result=result("ok", checked_at=T0 + timedelta(seconds=1)), since=T0
+    )
+    again = health.health_record(
+        resource=Resource.objects.get(pk=resource.pk),
+        result=result("timeout", checked_at=T0 + timedelta(seconds=2)),
+        since=T0,
+    )
+
+    assert first is not None and again is None
+    assert list(LinkCheck.objects.values_list("outcome", flat=True)) == ["ok"]
+    resource.refresh_from_db()
+    assert (resource.health, resource.last_checked_at) == ("healthy", T0 + timedelta(seconds=1))
+
+
 def test_health_record_saves_the_check_and_schedules_the_next():
     resource = ResourceFactory()
     hops = [{"status": 301, "url": "https://example.org/new"}]
@@ -746,7 +766,7 @@ def test_host_slot_takes_at_most_the_concurrency_and_keeps_the_spacing():
 def test_host_slot_forgets_the_slots_of_a_dead_worker_after_the_lease():
     HostThrottle.objects.create(host="c.example", in_flight=2)
     HostThrottle.objects.filter(host="c.example").update(
-        updated_at=timezone.now() - timedelta(seconds=throttle.LEASE + 1)
+        updated_at=timezone.now() - timedelta(seconds=settings.HOST_SLOT_LEASE + 1)
     )
 
     assert throttle._try_acquire("c.example", 0, 2) == 0.0

@@ -36,6 +36,7 @@ from meetings.services.sections import SectionInput, sections_import
 from meetings.services.series import meeting_save, series_save
 from resources.models import Mention, Resource
 from resources.services.library import resource_add
+from resources.services.visibility import resources_held_by_meetings, resources_visibility_refresh
 
 User = get_user_model()
 
@@ -129,6 +130,8 @@ class _Writer:
         self.users: dict[str, object] = {}
         self.last_resource_pk = Resource.objects.aggregate(last=Max("pk"))["last"] or 0
         self.source, self.line = "", None
+        # Resources of research items the document no longer lists.
+        self.released: set[int] = set()
 
     def fail(self, error: Exception):
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -155,6 +158,10 @@ class _Writer:
                     raise
                 except (ValidationError, DatabaseError, ValueError) as error:
                     self.fail(error)
+        # Talks and items took papers and dropped ones: who sees each is recomputed once, here.
+        resources_visibility_refresh(
+            resource_ids=resources_held_by_meetings(meeting_ids=[m.pk for m in meetings]) | self.released
+        )
         self._report_resources(meetings)
 
     # Series ---------------------------------------------------------------------------------
@@ -407,7 +414,7 @@ class _Writer:
         }
         for position, planned_item in enumerate(planned.items, start=1):
             self.line = planned_item.line
-            text, assignee = self._assignee(planned_item.text, planned_item.line)
+            text, assignee = self._assignee(planned_item.text, planned_item.line, meeting)
             resource = None
             if planned_item.url:
                 resource = resources.get(planned_item.url)
@@ -485,20 +492,23 @@ class _Writer:
                  "assignee": item.assignee, "line": None, "action": "removed"}
             )  # fmt: skip
             counts["removed"] += 1
+            self.released.add(item.resource_id)
         gone.delete()
 
-    def _assignee(self, text: str, line: int):
-        """ "@ada" names the member the item is assigned to; an unknown name stays in the text."""
+    def _assignee(self, text: str, line: int, meeting: Meeting):
+        """ "@ada" names the member the item is assigned to; an unknown name (or someone who may
+        not read the series) stays in the text."""
         assignee = None
         for match in MENTION.finditer(text):
             user = User.objects.filter(username__iexact=match["username"].rstrip("."), is_active=True).first()
             if user is None:
-                notice = Notice(
-                    line=line,
-                    message=f"nobody is called @{match['username']}: kept as text",
-                    source=self.source,
-                )
-                self.result.warnings.append(notice)
+                message = f"nobody is called @{match['username']}: kept as text"
+            elif not user.has_perm("meetings.view_series", meeting.series):
+                message = f"@{match['username']} is not a member of {meeting.series.name}: kept as text"
+            else:
+                message = ""
+            if message:
+                self.result.warnings.append(Notice(line=line, message=message, source=self.source))
             else:
                 assignee = user
         if assignee is not None:

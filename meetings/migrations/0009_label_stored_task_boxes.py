@@ -33,6 +33,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("meetings", "0007_user_theme")]
+    dependencies = [("meetings", "0008_user_theme")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0006_swap_email_claims'),
+        ('meetings', '0007_organisers_are_members'),
     ]
 
     operations = [
