@@ -140,8 +140,9 @@ def test_conflict_keep_theirs_then_mine_never_replaces_hand_edits(
 
 
 def test_draft_is_never_offered_to_the_next_member_and_is_forgotten_at_sign_out(
-    context, live_server, meeting, member, other_member, sign_in
+    context, live_server, meeting, series, member, other_member, sign_in
 ):
+    series.members.add(other_member)
     page = sign_in(context.new_page(), member)
     page.goto(editor_url(meeting))
     edit(page, "Ada's private half-written notes.\n")
