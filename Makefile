@@ -6,7 +6,7 @@ PY = $(BIN)/python
 # make run is the local, embedded setup: DEBUG on unless you say otherwise.
 RUN_ENV = DEBUG=$${DEBUG:-true} PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: run test install lint format migrate worker clean
+.PHONY: run test install lint format migrate worker clean screenshots
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -26,6 +26,10 @@ run: install
 
 test: install
 	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-secret} $(PY) -m pytest $(PYTEST_ARGS)
+
+# The main pages at desktop and phone width, light and dark, into docs/screenshots/ (shown in the README).
+screenshots: install
+	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-secret} $(PY) -m pytest tests/e2e/screenshots.py -p no:cacheprovider -q
 
 lint: install
 	$(BIN)/ruff check .

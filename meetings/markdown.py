@@ -246,7 +246,21 @@ def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
     if not id_prefix.startswith(ID_PREFIX):
         id_prefix = ID_PREFIX + id_prefix
     html = _new_markdown().convert(text or "")
-    return _cleaner(id_prefix).clean(html)
+    return _label_task_boxes(_cleaner(id_prefix).clean(html))
+
+
+# A task list's read-only checkbox needs an accessible name; it says what it shows. Added after
+# sanitising, to the exact markup nh3 writes, so no attribute from the text can get through.
+_TASK_BOX = re.compile(r'<input type="checkbox"( checked="")? disabled="">')
+
+
+def _label_task_boxes(html: str) -> str:
+    return _TASK_BOX.sub(
+        lambda m: (
+            f'<input type="checkbox"{m[1] or ""} disabled="" aria-label="{"done" if m[1] else "not done"}">'
+        ),
+        html,
+    )
 
 
 class _LinkCollector(HTMLParser):

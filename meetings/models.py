@@ -27,6 +27,13 @@ class User(AbstractUser):
     # The secret in the address of this member's "my talks" calendar feed; reset to revoke it.
     calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
 
+    class Theme(models.TextChoices):
+        AUTO = "auto", "Same as my device"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    theme = models.CharField(max_length=5, choices=Theme.choices, default=Theme.AUTO)
+
     objects = UserManager()
 
     class Meta:

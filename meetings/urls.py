@@ -12,7 +12,8 @@ urlpatterns = [
     path("healthz/", accounts.healthz, name="healthz"),
     # Accounts
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.SignOutView.as_view(), name="logout"),
+    path("accounts/theme/", accounts.theme_set, name="theme-set"),
     path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/change/done/",

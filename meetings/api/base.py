@@ -20,7 +20,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Not signed in, or the token is not valid or was revoked.",
     "403": "Signed in, but the rules do not allow this.",
     "404": "No such object, or hidden from you.",
-    "409": "Conflict: someone saved in between; `current_revision` is the revision now stored.",
+    "409": "Conflict: someone saved in between and the edits overlap; `conflicts` has the hunks.",
     "415": "Send JSON (`Content-Type: application/json`).",
 }
 

@@ -18,9 +18,10 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
     default_detail = "Someone saved a newer revision since yours was based on it."
 
-    def __init__(self, *, current_revision: int, detail=None):
+    def __init__(self, *, current_revision: int, conflicts: list[dict] | None = None, detail=None):
         super().__init__(detail=detail)
         self.current_revision = current_revision
+        self.conflicts = conflicts or []
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -80,6 +81,7 @@ def exception_handler(exc, context):
         extra = {}
         if isinstance(exc, Conflict):
             extra["current_revision"] = exc.current_revision
+            extra["conflicts"] = exc.conflicts
         response.data = error_body(code=_code(exc), message=str(exc.detail), **extra)
     return response
 
@@ -91,6 +93,15 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+class ConflictHunkSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        help_text="Where the overlap starts in your text merged with theirs (1-based)."
+    )
+    base = serializers.CharField(allow_blank=True, help_text="These lines in the revision you started from.")
+    mine = serializers.CharField(allow_blank=True, help_text="These lines as you sent them.")
+    theirs = serializers.CharField(allow_blank=True, help_text="These lines as now stored.")
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable, machine-readable code, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="What went wrong, for people.")
@@ -100,6 +111,11 @@ class ErrorDetailSerializer(serializers.Serializer):
     )
     current_revision = serializers.IntegerField(
         required=False, help_text="On 409 Conflict: the revision now stored, to merge against."
+    )
+    conflicts = ConflictHunkSerializer(
+        many=True,
+        required=False,
+        help_text="On 409 Conflict: where your edit and the stored one overlap (all else merged).",
     )
 
 

@@ -1,10 +1,11 @@
 """/api/v1/: the meetings side, the OpenAPI schema and its docs (resources/api/urls.py has the library)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from meetings.api import (
     converters,  # noqa: F401  (registers the "id" path converter)
+    docs,
     queue,
     views,
 )
@@ -13,8 +14,7 @@ MEETING = "series/<slug:slug>/meetings/<id:pk>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", docs.api_docs, name="api-docs"),
     path("series/", views.SeriesListView.as_view(), name="api-series-list"),
     path("series/<slug:slug>/", views.SeriesDetailView.as_view(), name="api-series-detail"),
     path("series/<slug:slug>/rota/", views.SeriesRotaView.as_view(), name="api-series-rota"),

@@ -178,14 +178,17 @@ class MinutesView(ApiView):
         summary="Save a new revision, based on the revision you read",
         description=(
             "Send the text and the `revision` you started from as `base_revision`. If someone saved "
-            "in between, nothing is written and the answer is 409 Conflict with `current_revision`: "
-            "read again, merge, and save based on that revision."
+            "in between, your edit is merged with theirs (a three-way merge against `base_revision`) "
+            "and saved when the edits do not overlap. Where they do, nothing is written and the "
+            "answer is 409 Conflict with `current_revision` and `conflicts` (each overlapping hunk: "
+            "the base, your and their lines): resolve them and save based on `current_revision`."
         ),
         request=s.MinutesWriteSerializer,
         responses={
             200: s.MinutesSerializer,
             409: OpenApiResponse(
-                ErrorSerializer, description="Someone saved in between; nothing was written."
+                ErrorSerializer,
+                description="Someone saved in between and your edits overlap; nothing was written.",
             ),
         },
     )
@@ -202,10 +205,15 @@ class MinutesView(ApiView):
                 by=request.user,
             )
         except minutes_services.MinutesConflict as conflict:
+            hunks = conflict.merge.hunks
             raise Conflict(
                 current_revision=conflict.current.revision,
+                conflicts=[
+                    {"line": h.line, "base": h.base, "mine": h.mine, "theirs": h.theirs} for h in hunks
+                ],
                 detail=f"Revision {conflict.current.revision} was saved since revision "
-                f"{data['base_revision']}; nothing was written.",
+                f"{data['base_revision']} and {len(hunks)} part{'s' if len(hunks) != 1 else ''} of your "
+                "edit overlap it; nothing was written.",
             ) from None
         minutes = Minutes.objects.select_related("updated_by").get(pk=result.minutes.pk)
         return Response(s.MinutesSerializer(minutes).data)

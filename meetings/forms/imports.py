@@ -15,7 +15,7 @@ class ImportForm(forms.Form):
     slug = forms.SlugField(
         label="Address of the new series",
         max_length=80,
-        help_text="Used in addresses: /series/<slug>/.",
+        help_text="Letters, digits and hyphens: e.g. ml-club makes the address /series/ml-club/.",
     )
     series_name = forms.CharField(
         label="Name of the series",

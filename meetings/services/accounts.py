@@ -108,3 +108,12 @@ def organiser_ensure(*, username: str = "organiser", email: str = "") -> tuple[o
     user.display_name = "Organiser"
     user.save(update_fields=["display_name"])
     return user, password
+
+
+def account_theme_set(*, user, theme: str) -> None:
+    """Remember the member's colour theme (auto follows the device)."""
+    if theme not in User.Theme.values:
+        raise ValidationError({"theme": f"Choose one of: {', '.join(User.Theme.values)}."})
+    if user.theme != theme:
+        user.theme = theme
+        user.save(update_fields=["theme"])

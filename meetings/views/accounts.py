@@ -1,18 +1,51 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from meetings.context_processors import THEME_COOKIE
 from meetings.forms import add_service_errors
 from meetings.forms.accounts import InvitationAcceptForm, InvitationForm, ProfileForm
 from meetings.forms.tokens import ApiTokenForm
 from meetings.models import ApiToken, Invitation
 from meetings.services import accounts, tokens
+
+User = get_user_model()
+
+
+@require_POST
+def theme_set(request):
+    """Choose light, dark or the device's theme: kept on the member's account, in a cookie for visitors."""
+    theme = request.POST.get("theme", "")
+    if theme not in User.Theme.values:
+        return HttpResponseBadRequest("Choose a theme: auto, light or dark.", content_type="text/plain")
+    if request.user.is_authenticated:
+        accounts.account_theme_set(user=request.user, theme=theme)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("dashboard")
+    # site.js applies the theme in place and asks for no redirect.
+    response = HttpResponse(status=204) if request.headers.get("X-Theme-Fetch") else redirect(target)
+    if not request.user.is_authenticated:
+        response.set_cookie(THEME_COOKIE, theme, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+class SignOutView(LogoutView):
+    """Sign out, and tell the browser to forget what this site kept in it (unsaved drafts)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response
 
 
 @login_required

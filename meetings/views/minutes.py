@@ -1,14 +1,18 @@
 import difflib
+import re
+import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meetings import selectors
 from meetings.forms.meetings import KIND_SLUGS, MinutesEditForm
+from meetings.forms.research import ResearchAddForm
 from meetings.markdown import render_markdown
 from meetings.models import MinutesRevision
 from meetings.services import minutes as minutes_services
@@ -24,24 +28,57 @@ def _kind(kind_slug: str) -> str:
         raise Http404("No such document.") from None
 
 
+HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
 def diff_lines(old: str, new: str, *, old_label: str, new_label: str) -> list[tuple[str, str]]:
-    """A unified diff as (css class, line) pairs; the template escapes the text."""
+    """A unified diff as (css class, line) pairs, hunks headed in words; the template escapes the text."""
     lines = []
     for line in difflib.unified_diff(
         old.splitlines(), new.splitlines(), fromfile=old_label, tofile=new_label, lineterm="", n=3
     ):
         if line.startswith(("+++", "---")):
-            css = "file"
-        elif line.startswith("@@"):
-            css = "hunk"
-        elif line.startswith("+"):
-            css = "add"
-        elif line.startswith("-"):
-            css = "del"
-        else:
-            css = "same"
+            continue
+        if match := HUNK_HEADER.match(line):
+            start = int(match.group(3))
+            count = int(match.group(4) or 1)
+            end = start + max(count, 1) - 1
+            lines.append(("hunk", f"Lines {start} to {end}" if end > start else f"Line {start}"))
+            continue
+        css = {"+": "add", "-": "del"}.get(line[:1], "same")
         lines.append((css, line))
     return lines
+
+
+def _merged_note(revisions, *, time_zone: str) -> str:
+    """ "Bob's change at 14:02", "Bob's and Carol's changes (latest at 14:05)"."""
+    names = []
+    for revision in revisions:
+        name = revision.author.name if revision.author else "someone"
+        if name not in names:
+            names.append(name)
+    when = timezone.localtime(revisions[-1].created_at, zoneinfo.ZoneInfo(time_zone)).strftime("%H:%M")
+    owners = " and ".join(f"{name}'s" for name in names)
+    if len(revisions) == 1:
+        return f"{owners} change at {when}"
+    return f"{owners} changes (the latest at {when})"
+
+
+def _conflict_context(error, *, time_zone: str) -> dict:
+    merge = error.merge
+    segments = []
+    for kind, part in merge.segments:
+        if kind == "same":
+            segments.append({"same": part})
+        else:
+            segments.append({"hunk": part.index, "mine": part.mine, "theirs": part.theirs})
+    return {
+        "current": error.current,
+        "base_revision": error.base_revision,
+        "others": _merged_note(error.merged_with, time_zone=time_zone) if error.merged_with else "",
+        "hunks": merge.hunks,
+        "segments": segments,
+    }
 
 
 @login_required
@@ -52,6 +89,7 @@ def minutes_edit(request, slug, pk, kind_slug):
         return denied
     minutes = minutes_services.minutes_get(meeting=meeting, kind=kind)
     conflict = None
+    preview_html = None
     status = 200
     if request.method == "POST":
         form = MinutesEditForm(request.POST)
@@ -66,25 +104,23 @@ def minutes_edit(request, slug, pk, kind_slug):
                 )
             except minutes_services.MinutesConflict as error:
                 current = error.current
-                mine = form.cleaned_data["body"].replace("\r\n", "\n")
-                conflict = {
-                    "current": current,
-                    "base_revision": form.cleaned_data["base_revision"],
-                    "diff": diff_lines(
-                        current.body,
-                        mine,
-                        old_label=f"saved revision {current.revision} by {current.updated_by or 'someone'}",
-                        new_label="your text",
-                    ),
-                }
-                # The next save is based on what is now stored: the member merges and saves again.
+                conflict = _conflict_context(error, time_zone=meeting.series.time_zone)
+                # The editor holds my text with their changes merged in where we did not overlap;
+                # where we did, my version, until I choose. The next save is based on what is stored.
+                mine = error.merge.text
                 form = MinutesEditForm(initial={"body": mine, "base_revision": current.revision})
                 minutes = current
+                preview_html = render_markdown(mine)
                 status = 409
             else:
                 if result.changed:
+                    merged = ""
+                    if result.merged_with:
+                        note = _merged_note(result.merged_with, time_zone=meeting.series.time_zone)
+                        merged = f" Merged with {note}."
                     messages.success(
-                        request, f"{minutes.get_kind_display()} saved (revision {result.minutes.revision})."
+                        request,
+                        f"{minutes.get_kind_display()} saved (revision {result.minutes.revision}).{merged}",
                     )
                 else:
                     messages.info(request, "No changes to save.")
@@ -102,8 +138,11 @@ def minutes_edit(request, slug, pk, kind_slug):
             "kind_slug": kind_slug,
             "form": form,
             "conflict": conflict,
-            "draft_key": f"clubsite:draft:{meeting.pk}:{kind}",
-            "preview_html": minutes.body_html,
+            "can_add_research": request.user.has_perm("meetings.add_researchitem", meeting),
+            "research_form": ResearchAddForm(),
+            # Per member and meeting: the next account on this browser is never offered my draft.
+            "draft_key": f"clubsite:draft:{request.user.pk}:{meeting.pk}:{kind}",
+            "preview_html": minutes.body_html if preview_html is None else preview_html,
         },
         status=status,
     )

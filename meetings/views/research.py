@@ -60,8 +60,15 @@ def research_add(request, slug, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if request.htmx:
+                # Raised from the minutes editor: stay there, with an empty box and what was raised.
+                return render(
+                    request, "meetings/_research_raise.html", {"form": ResearchAddForm(), "raised": items}
+                )
             messages.success(request, f"Added {len(items)} research item{'s' if len(items) != 1 else ''}.")
             return redirect(f"{meeting.get_absolute_url()}#research")
+    if request.htmx:
+        return render(request, "meetings/_research_raise.html", {"form": form}, status=422)
     # Show the meeting page again with the typed lines and the errors.
     from meetings.views.meetings import meeting_detail
 

@@ -64,6 +64,8 @@ def series_rota(request, slug):
             if talk.speaker_id and talk.confirmed_at is None and meeting.status == Meeting.Status.SCHEDULED:
                 unconfirmed.append(talk)
         rows.append((meeting, talks))
+    # Swapping needs two slots: with fewer the form would offer nothing to choose.
+    swappable = [m for m in meetings if m.status != Meeting.Status.CANCELLED]
     return render(
         request,
         "meetings/rota.html",
@@ -74,9 +76,7 @@ def series_rota(request, slug):
             "unconfirmed": unconfirmed,
             "can_edit": can_edit,
             "people": list(selectors.people_who_may_read(series=series)) if can_edit else [],
-            "swap_form": SwapSlotsForm(meetings=[m for m in meetings if m.status != Meeting.Status.CANCELLED])
-            if can_edit
-            else None,
+            "swap_form": SwapSlotsForm(meetings=swappable) if can_edit and len(swappable) > 1 else None,
         },
     )
 

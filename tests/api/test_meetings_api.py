@@ -183,7 +183,9 @@ def test_member_saves_minutes_based_on_a_revision(member_api, meeting):
     assert member_api.get(path).json()["revision"] == 1
 
 
-def test_saving_on_an_old_revision_is_409_with_the_current_revision(member_api, other_member, meeting):
+def test_saving_an_overlapping_edit_on_an_old_revision_is_409_with_the_hunks(
+    member_api, other_member, meeting
+):
     minutes_save(meeting=meeting, kind="minutes", body="first", base_revision=0, by=other_member)
     minutes_save(meeting=meeting, kind="minutes", body="second", base_revision=1, by=other_member)
 
@@ -197,7 +199,27 @@ def test_saving_on_an_old_revision_is_409_with_the_current_revision(member_api, 
     error = error_of(response)
     assert error["code"] == "conflict"
     assert error["current_revision"] == 2
+    assert error["conflicts"] == [{"line": 1, "base": "first\n", "mine": "mine", "theirs": "second"}]
     assert Minutes.objects.get(meeting=meeting, kind="minutes").body == "second"
+
+
+def test_saving_a_separate_edit_on_an_old_revision_merges_and_answers_200(member_api, other_member, meeting):
+    base = "Intro\n\nWe read PPO.\n\nNext: SAC.\n"
+    minutes_save(meeting=meeting, kind="minutes", body=base, base_revision=0, by=other_member)
+    theirs = base.replace("Intro", "Intro (6 came)")
+    minutes_save(meeting=meeting, kind="minutes", body=theirs, base_revision=1, by=other_member)
+
+    response = member_api.put(
+        f"/api/v1/series/ml-club/meetings/{meeting.pk}/minutes/",
+        {"body": base.replace("Next: SAC.", "Next: SAC and TD3."), "base_revision": 1},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    merged = "Intro (6 came)\n\nWe read PPO.\n\nNext: SAC and TD3.\n"
+    assert (response.json()["revision"], response.json()["body"]) == (3, merged)
+    assert response.json()["updated_by"]["username"] == "ada"
+    assert Minutes.objects.get(meeting=meeting, kind="minutes").body == merged
 
 
 def test_recap_is_a_separate_document(member_api, meeting):

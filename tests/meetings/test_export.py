@@ -130,7 +130,7 @@ def test_export_download_buttons_and_files(client, db):
     whole = client.get(reverse("series-export", kwargs={"slug": "dl-hackathon"}))
     one = client.get(reverse("meeting-export", kwargs={"slug": "dl-hackathon", "pk": meeting.pk}))
 
-    assert 'href="/series/dl-hackathon/export.md" download>Download Markdown</a>' in page.content.decode()
+    assert 'href="/series/dl-hackathon/export.md" download>Download as Markdown</a>' in page.content.decode()
     assert whole["Content-Type"] == "text/markdown; charset=utf-8"
     assert whole["Content-Disposition"] == 'attachment; filename="dl-hackathon.md"'
     assert whole.content.decode() == markdown_export(series=series)

@@ -79,9 +79,14 @@ def test_render_markdown_task_list_is_read_only():
     html = render_markdown("- [ ] read the CVAE paper\n- [x] gravity spy paper\n")
 
     assert '<ul class="task-list">' in html
-    assert '<li class="task-list-item"><input type="checkbox" disabled=""> read the CVAE paper</li>' in html
+    # Read-only, and named for people using a screen reader.
     assert (
-        '<li class="task-list-item"><input type="checkbox" checked="" disabled=""> gravity spy paper</li>'
+        '<li class="task-list-item"><input type="checkbox" disabled="" aria-label="not done">'
+        " read the CVAE paper</li>"
+    ) in html
+    assert (
+        '<li class="task-list-item"><input type="checkbox" checked="" disabled="" aria-label="done">'
+        " gravity spy paper</li>"
     ) in html
 
 
@@ -129,7 +134,7 @@ def test_render_markdown_two_space_nested_lists_nest():
         "<ul>\n"
         '<li>To research:<ul class="task-list">\n'
         "<li>what is a GAN</li>\n"
-        '<li class="task-list-item"><input type="checkbox" checked="" disabled="">'
+        '<li class="task-list-item"><input type="checkbox" checked="" disabled="" aria-label="done">'
         " gravity spy paper</li>\n"
         "</ul>\n"
         "</li>\n"
@@ -290,7 +295,9 @@ def test_render_markdown_sample_document_renders_nested_research_items():
     html = render_markdown(sample.read_text(encoding="utf-8"))
 
     assert '<h2 id="md-post-meeting-recap">' in html
-    assert '<li class="task-list-item"><input type="checkbox" checked="" disabled="">' in html
+    assert (
+        '<li class="task-list-item"><input type="checkbox" checked="" disabled="" aria-label="done">' in html
+    )
     assert html.count("<ul") == 6
     assert "<script" not in html
 
@@ -353,3 +360,25 @@ def test_render_markdown_no_style_or_event_attributes_anywhere():
 
     assert re.search(r"\sstyle=", html) is None
     assert re.search(r"\son[a-z]+=", html) is None
+
+
+@pytest.mark.django_db
+def test_migration_labels_task_boxes_in_html_stored_before(series, member):
+    import importlib
+
+    from django.apps import apps
+
+    from meetings.models import Minutes
+    from tests.factories import MeetingFactory
+
+    migration = importlib.import_module("meetings.migrations.0009_label_stored_task_boxes")
+    meeting = MeetingFactory(series=series)
+    old = '<ul class="task-list">\n<li class="task-list-item"><input type="checkbox" checked="" disabled="">'
+    old += " a</li>\n"
+    Minutes.objects.create(meeting=meeting, kind="minutes", body="- [x] a", body_html=old, revision=1)
+
+    migration.forwards(apps, None)
+
+    stored = Minutes.objects.get(meeting=meeting).body_html
+    assert stored == render_markdown("- [x] a").replace("</ul>", "").rstrip("\n") + "\n"
+    assert 'aria-label="done"' in stored

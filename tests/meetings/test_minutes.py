@@ -4,6 +4,7 @@ from django.urls import reverse
 from meetings.models import Minutes, MinutesRevision
 from meetings.services.minutes import (
     MinutesConflict,
+    minutes_merge,
     minutes_publish,
     minutes_restore,
     minutes_save,
@@ -41,17 +42,86 @@ def test_minutes_save_stores_rendered_html_and_a_revision(meeting, member):
     )
 
 
-def test_minutes_save_based_on_old_revision_raises_conflict_and_writes_nothing(meeting, member, other_member):
+def test_minutes_save_based_on_old_revision_with_overlap_raises_conflict_and_writes_nothing(
+    meeting, member, other_member
+):
     minutes_save(meeting=meeting, kind="minutes", body="first", base_revision=0, by=member)
     minutes_save(meeting=meeting, kind="minutes", body="second", base_revision=1, by=other_member)
 
     with pytest.raises(MinutesConflict) as caught:
         minutes_save(meeting=meeting, kind="minutes", body="stale edit", base_revision=1, by=member)
 
-    assert caught.value.current.revision == 2
+    conflict = caught.value
+    assert conflict.current.revision == 2
+    assert conflict.base_revision == 1
+    assert [(h.line, h.base, h.mine, h.theirs) for h in conflict.merge.hunks] == [
+        (1, "first\n", "stale edit", "second")
+    ]
+    assert conflict.merge.text == "stale edit"  # everything I typed, nothing lost
+    assert [r.author for r in conflict.merged_with] == [other_member]
     minutes = Minutes.objects.get(meeting=meeting, kind="minutes")
     assert (minutes.body, minutes.revision) == ("second", 2)
     assert MinutesRevision.objects.filter(minutes=minutes).count() == 2
+
+
+BASE = "# Notes\n\nAttendance: 6\n\nWe read the PPO paper.\n\nNext time: SAC.\n"
+
+
+def test_minutes_save_from_old_revision_merges_edits_to_different_paragraphs(meeting, member, other_member):
+    minutes_save(meeting=meeting, kind="minutes", body=BASE, base_revision=0, by=member)
+    theirs = BASE.replace("Attendance: 6", "Attendance: 7 (Alan joined)")
+    minutes_save(meeting=meeting, kind="minutes", body=theirs, base_revision=1, by=other_member)
+    mine = BASE.replace("Next time: SAC.", "Next time: SAC, with Ada presenting.")
+
+    result = minutes_save(meeting=meeting, kind="minutes", body=mine, base_revision=1, by=member)
+
+    expected = (
+        "# Notes\n\nAttendance: 7 (Alan joined)\n\nWe read the PPO paper.\n\n"
+        "Next time: SAC, with Ada presenting.\n"
+    )
+    assert result.changed is True
+    assert [r.number for r in result.merged_with] == [2]
+    minutes = Minutes.objects.get(meeting=meeting, kind="minutes")
+    assert (minutes.body, minutes.revision, minutes.updated_by) == (expected, 3, member)
+    assert "Attendance: 7 (Alan joined)" in minutes.body_html
+    assert MinutesRevision.objects.get(minutes=minutes, number=3).body == expected
+
+
+def test_minutes_merge_neighbouring_lines_edited_by_each_merge_line_by_line():
+    merge = minutes_merge(base="a\nb\nc", mine="a\nB mine\nc", theirs="a\nb\nC theirs")
+
+    assert merge.hunks == []
+    assert merge.text == "a\nB mine\nC theirs"
+
+
+def test_minutes_merge_same_line_changed_by_both_is_one_hunk_with_its_line():
+    merge = minutes_merge(
+        base="intro\nwe chose PPO\nend\n",
+        mine="intro\nwe chose SAC\nend\n",
+        theirs="intro\nwe chose TD3\nend\n",
+    )
+
+    assert [(h.index, h.line, h.base, h.mine, h.theirs) for h in merge.hunks] == [
+        (0, 2, "we chose PPO\n", "we chose SAC\n", "we chose TD3\n")
+    ]
+    assert merge.text == "intro\nwe chose SAC\nend\n"
+    assert [kind for kind, _ in merge.segments] == ["same", "conflict", "same"]
+
+
+def test_minutes_merge_identical_edits_are_no_conflict():
+    merge = minutes_merge(base="a\n", mine="a\nb\n", theirs="a\nb\n")
+
+    assert (merge.hunks, merge.text) == ([], "a\nb\n")
+
+
+def test_minutes_save_from_a_revision_the_document_never_had_merges_against_nothing(meeting, member):
+    minutes_save(meeting=meeting, kind="minutes", body="stored", base_revision=0, by=member)
+
+    with pytest.raises(MinutesConflict) as caught:
+        minutes_save(meeting=meeting, kind="minutes", body="mine", base_revision=7, by=member)
+
+    assert [(h.base, h.mine, h.theirs) for h in caught.value.merge.hunks] == [("", "mine", "stored")]
+    assert Minutes.objects.get(meeting=meeting, kind="minutes").revision == 1
 
 
 def test_minutes_save_unchanged_text_adds_no_revision(meeting, member):
@@ -91,7 +161,8 @@ def test_minutes_editor_get_shows_current_text_and_revision(member_client, meeti
     content = response.content.decode()
     assert ">\nwe met</textarea>" in content
     assert 'name="base_revision" value="1"' in content
-    assert f'data-draft-key="clubsite:draft:{meeting.pk}:minutes"' in content
+    # Drafts are per member and meeting: the next account on this browser never gets mine.
+    assert f'data-draft-key="clubsite:draft:{member.pk}:{meeting.pk}:minutes"' in content
 
 
 def test_minutes_editor_post_saves_and_redirects_to_meeting(member_client, meeting):
@@ -106,20 +177,41 @@ def test_minutes_editor_post_saves_and_redirects_to_meeting(member_client, meeti
     assert "<td>1</td>" in page
 
 
-def test_minutes_editor_conflict_keeps_my_text_and_shows_theirs(member_client, meeting, other_member):
+def test_minutes_editor_conflict_keeps_my_text_and_shows_both_sides(member_client, meeting, other_member):
     minutes_save(meeting=meeting, kind="minutes", body="their line", base_revision=0, by=other_member)
 
     response = member_client.post(_edit_url(meeting), {"body": "my line", "base_revision": 0})
 
     assert response.status_code == 409
     content = response.content.decode()
-    assert "Someone else saved while you were editing" in content
+    assert "Your edit overlaps Alan Turing&#x27;s change at" in content
     assert ">\nmy line</textarea>" in content  # my text, in the editor
-    assert "their line</textarea>" in content  # their saved text
-    assert '<span class="del">-their line</span>' in content
-    assert '<span class="add">+my line</span>' in content
+    assert 'aria-labelledby="hunk-0-mine">my line</pre>' in content
+    assert 'aria-labelledby="hunk-0-theirs">their line</pre>' in content
+    assert "Keep both" in content
+    # The preview shows my text, not theirs.
+    preview = content.split('id="preview"', 1)[1].split("</div>", 1)[0]
+    assert "my line" in preview and "their line" not in preview
     assert 'name="base_revision" value="1"' in content  # the next save merges onto revision 1
     assert Minutes.objects.get(meeting=meeting, kind="minutes").body == "their line"
+
+
+def test_minutes_editor_merged_save_redirects_and_says_with_whom(
+    member_client, meeting, member, other_member
+):
+    minutes_save(meeting=meeting, kind="minutes", body=BASE, base_revision=0, by=member)
+    theirs = BASE.replace("Attendance: 6", "Attendance: 7")
+    minutes_save(meeting=meeting, kind="minutes", body=theirs, base_revision=1, by=other_member)
+
+    response = member_client.post(
+        _edit_url(meeting), {"body": BASE.replace("SAC.", "SAC and TD3."), "base_revision": 1}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == f"{meeting.get_absolute_url()}?saved=minutes#minutes"
+    content = response.content.decode()
+    assert "Minutes saved (revision 3). Merged with Alan Turing&#x27;s change at" in content
+    minutes = Minutes.objects.get(meeting=meeting, kind="minutes")
+    assert minutes.body == theirs.replace("SAC.", "SAC and TD3.")
 
 
 def test_minutes_editor_after_conflict_merged_save_succeeds(member_client, meeting, other_member):

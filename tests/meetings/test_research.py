@@ -348,8 +348,13 @@ def test_board_lists_open_items_filterable_with_counts(client, meeting, later, m
     assert "1 item" in alan and "cvae" in alan
     assert "done one" in done and "1 item" in done
     assert "2 items" in by_meeting and "vae" in by_meeting
-    assert 'Ada Lovelace</a> <span class="meta">2</span>' in everything
-    assert 'Nobody yet</a> <span class="meta">1</span>' in everything
+    assert (
+        'Ada Lovelace</a> <span class="counts">2<span class="visually-hidden"> items</span></span>'
+        in everything
+    )
+    assert (
+        'Unassigned</a> <span class="counts">1<span class="visually-hidden"> item</span></span>' in everything
+    )
 
 
 def test_board_mine_needs_sign_in_and_bad_filters_are_400(client, db):

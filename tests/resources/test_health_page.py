@@ -111,7 +111,7 @@ def test_link_health_page_lists_broken_failing_blocked_and_redirected_links(orga
     assert 'Not found (404/410)</strong> (HTTP 404) — <span class="error">HTTP 404</span>' in html
     assert "timed out: read timeout=20" in html
     assert "HTTP 403: a bot check (challenge page)" in html
-    assert 'Moved permanently to <a href="https://new.example/post"' in html
+    assert 'Moved permanently to <a class="url" href="https://new.example/post"' in html
     assert "3 failed checks in a row" in html
     assert "History (last 3 checks)" in html
     assert "IGR-data ML Club" in html and "(minutes)" in html
@@ -142,9 +142,9 @@ def test_link_health_page_sections(organiser_client, problems, section, shown):
 def test_link_health_page_counts_each_section(organiser_client, problems):
     html = organiser_client.get(HEALTH_URL).content.decode()
 
-    assert 'All problems <span class="badge">4</span>' in html
+    assert 'All problems <span class="count-pill">4</span>' in html
     for label in ("Broken", "Failing", "Blocked", "Redirected"):
-        assert f'{label} <span class="badge">1</span>' in html
+        assert f'{label} <span class="count-pill">1</span>' in html
 
 
 def test_link_health_page_query_count_is_fixed_and_it_paginates(
@@ -307,7 +307,7 @@ def test_adding_a_resource_through_the_page_checks_its_link(
     )
     html = member_client.get(resource.get_absolute_url()).content.decode()
     assert '<span class="badge ok">healthy</span>' in html
-    assert "<h1>A post about GANs</h1>" in html
+    assert '<h1 class="url">A post about GANs</h1>' in html
 
 
 # --- check_links ----------------------------------------------------------------------------

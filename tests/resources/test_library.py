@@ -291,8 +291,8 @@ def test_library_tag_list_counts(member_client, member):
 
     content = member_client.get(reverse("library")).content.decode()
 
-    assert '#gans</a> <span class="meta">2</span>' in content
-    assert '#review</a> <span class="meta">1</span>' in content
+    assert '#gans</a> <span class="counts">2</span>' in content
+    assert '#review</a> <span class="counts">1</span>' in content
 
 
 def test_library_query_count_is_fixed(member_client, member, django_assert_max_num_queries):

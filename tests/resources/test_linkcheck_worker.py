@@ -81,7 +81,7 @@ def test_worker_checks_a_link_added_through_the_web_page(client, member, setting
     assert '<span class="badge ok">healthy</span>' in page
     assert "<td>OK</td><td>200</td>" in page  # the check history
     # The same visit read the page's head: the metadata shows too.
-    assert "<h1>Diffusion models, explained</h1>" in page
+    assert '<h1 class="url">Diffusion models, explained</h1>' in page
     assert '<span class="badge ok">fetched</span>' in page
     assert "Task resources.linkchecks_run[" in log.read_text()
 

@@ -48,7 +48,10 @@ def test_worker_fetches_metadata_for_a_link_added_on_the_web_page(
         lambda: Resource.objects.filter(pk=resource.pk, metadata_state="done").exists(), log=metadata_worker
     )
     page = member_client.get(resource.get_absolute_url()).content.decode()
-    assert "<h1>Proceedings of Workshop AEW10: Concepts in Information Theory and Communications</h1>" in page
+    assert (
+        '<h1 class="url">Proceedings of Workshop AEW10: '
+        "Concepts in Information Theory and Communications</h1>" in page
+    )
     assert "Kees A. Schouhamer Immink, Stan Baggen, Ferdaous Chaabane" in page
     assert "Dirk Wübben, Hirosuke Yamamoto</dd>" in page
     assert "Task resources.metadata_fetch[" in metadata_worker.read_text()

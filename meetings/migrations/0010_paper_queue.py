@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0007_organisers_are_members'),
+        ('meetings', '0009_label_stored_task_boxes'),
         ('resources', '0006_visibility'),
     ]
 
