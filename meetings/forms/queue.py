@@ -17,7 +17,7 @@ class SuggestForm(forms.Form):
         ),
     )
     pitch = forms.CharField(
-        label="Pitch (optional)",
+        label="Pitch",
         required=False,
         max_length=Suggestion.PITCH_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
