@@ -590,6 +590,14 @@ def term_pair(
     return {day: speakers[day] for day in dates}, papers
 
 
-def term_claim(*, talk: Talk, paper: PairedPaper, by) -> None:
-    """Claim a generated talk's paired suggestion (inside rota_generate's transaction)."""
-    suggestion_claim(suggestion=paper.suggestion, talk=talk, by=by)
+def term_claim(*, talk: Talk, paper: PairedPaper, by) -> bool:
+    """Claim a generated talk's paired suggestion (inside rota_generate's transaction). If it
+    cannot be claimed now (claimed a moment ago, or today's meeting has already begun), the talk
+    keeps no paper and the term is still created: False."""
+    try:
+        with transaction.atomic():
+            suggestion_claim(suggestion=paper.suggestion, talk=talk, by=by)
+    except SuggestionRefused as refused:
+        logger.info("term generation: talk %s gets no paper: %s", talk.pk, refused)
+        return False
+    return True

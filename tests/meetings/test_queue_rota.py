@@ -184,3 +184,17 @@ def test_past_dates_are_not_paired(organiser):
     result = rota.rota_preview(series=series, start=date(2020, 1, 6), end=date(2020, 1, 13), pool=[speaker])
 
     assert [(row.speaker, row.paper) for row in result.new_rows] == [(speaker, None), (speaker, None)]
+
+
+def test_a_paired_paper_claimed_in_between_leaves_the_new_talk_without_one(club, organiser, queue_of):
+    result = preview(club)
+    row = result.new_rows[2]  # p2, offered "a"
+    talk = TalkFactory(meeting=MeetingFactory(series=club, start=local(2027, 6, 7)), speaker=organiser)
+    queue.suggestion_claim(suggestion=queue_of["a"], talk=talk, by=organiser)
+    new_talk = TalkFactory(meeting=MeetingFactory(series=club, start=local(2027, 2, 1)), speaker=row.speaker)
+
+    assert queue.term_claim(talk=new_talk, paper=row.paper, by=organiser) is False
+
+    new_talk.refresh_from_db()
+    assert new_talk.resource_id is None
+    assert Suggestion.objects.get(pk=queue_of["a"].pk).talk == talk
