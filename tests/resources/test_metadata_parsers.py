@@ -540,7 +540,7 @@ def test_registration_agency_status_for_an_unknown_doi():
 
 def test_every_fixture_file_is_parsed_here():
     source = Path(__file__).read_text()
-    names = sorted(p.name for p in FIXTURES.iterdir() if p.name != "SOURCES.md")
+    names = sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.name != "SOURCES.md")
     assert names, f"no fixtures in {FIXTURES}"
     assert [name for name in names if name not in source] == []
 
