@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("METADATA_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _arguments():

@@ -288,9 +288,7 @@ def test_render_markdown_empty_text():
 
 
 def test_render_markdown_sample_document_renders_nested_research_items():
-    sample = Path(__file__).resolve().parents[3] / "shared" / "samples" / "ml-club-minutes.md"
-    if not sample.exists():
-        pytest.skip("shared sample minutes not available")
+    sample = Path(__file__).resolve().parents[2] / "meetings" / "demo" / "ml-club-minutes.md"
 
     html = render_markdown(sample.read_text(encoding="utf-8"))
 

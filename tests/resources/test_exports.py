@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 CSL_SCHEMA = json.loads((Path(__file__).parent / "csl-data.json").read_text(encoding="utf-8"))
 
 
-# Real metadata, copied from the arXiv, Crossref and DataCite bodies in /work/shared/fixtures.
+# Real metadata, copied from the arXiv, Crossref and DataCite bodies in tests/fixtures.
 
 
 def arxiv_aew10():

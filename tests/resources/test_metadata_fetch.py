@@ -1,4 +1,4 @@
-"""Fetching metadata against local servers that replay the recorded API bodies in ../shared/fixtures,
+"""Fetching metadata against local servers that replay the recorded API bodies in tests/fixtures,
 with the status codes and headers SOURCES.md gives for them."""
 
 import itertools

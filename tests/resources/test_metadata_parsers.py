@@ -1,4 +1,4 @@
-"""The metadata parsers on the real recorded API bodies in ../shared/fixtures (see SOURCES.md there)."""
+"""The metadata parsers on the real recorded API bodies in tests/fixtures (see SOURCES.md there)."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from resources.services.metadata.parsers import (
     strip_markup,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture(name: str) -> bytes:
