@@ -65,6 +65,7 @@ class Server:
         self.routes: dict = {}
         self.log: list[tuple[str, str, dict, float]] = []  # (method, path, headers, time)
         self.sent: Counter = Counter()
+        self.cut: Counter = Counter()  # connections the client closed while a route was still sending
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
@@ -145,16 +146,38 @@ def slow(seconds: float, then=None):
     return route
 
 
-def trickle(interval: float):
-    """Send the status line and then one header byte every ``interval`` seconds, forever."""
+def together(server: Server, count: int = 2, then=None, timeout: float = 20.0):
+    """A route that holds each request until ``count`` requests have been in flight on the server
+    at once, then answers: concurrency shows in ``server.max_active`` whatever the machine's load.
+    (``timeout`` only keeps a broken run from hanging; it fails on max_active, not on time.)"""
 
     def route(handler):
+        give_up = time.monotonic() + timeout
+        while server.max_active < count and time.monotonic() < give_up:
+            time.sleep(0.01)
+        (then or reply())(handler)
+
+    return route
+
+
+def trickle(interval: float, server: Server | None = None):
+    """Send the status line and then one header byte every ``interval`` seconds, forever;
+    with ``server``, count the bytes in ``server.sent`` and a closed connection in ``server.cut``."""
+
+    def route(handler):
+        path = handler.path.split("?", 1)[0]
         handler.wfile.write(b"HTTP/1.0 200 OK\r\n")
         handler.wfile.flush()
-        for _ in range(10_000):
-            handler.wfile.write(b"X")
-            handler.wfile.flush()
-            time.sleep(interval)
+        try:
+            for _ in range(10_000):
+                handler.wfile.write(b"X")
+                handler.wfile.flush()
+                if server is not None:
+                    server.sent[path] += 1
+                time.sleep(interval)
+        except (BrokenPipeError, ConnectionResetError):
+            if server is not None:
+                server.cut[path] += 1
 
     return route
 
@@ -486,39 +509,45 @@ def test_fetch_cookie_setting_redirect_back_to_the_same_url_is_no_loop(server, s
 
 def test_fetch_gives_up_after_the_read_timeout(settings, server, session):
     settings.LINKCHECK_READ_TIMEOUT = 0.3
-    server.routes["/slow"] = slow(3)
-    started = time.monotonic()
+    # The answer would come after 30 s: a fetch that waited for it would succeed, not time out.
+    server.routes["/slow"] = slow(30)
 
     with pytest.raises(fetching.FetchError) as failed:
         fetching.fetch(server.url("/slow"), session=session)
 
     assert failed.value.outcome == "timeout"
     assert failed.value.retryable is True
-    assert time.monotonic() - started < 2
+    assert server.hits("/slow") == 1
 
 
 def test_fetch_deadline_cuts_a_server_that_trickles_bytes(server, session):
     # Each byte arrives well within the read timeout; only the deadline stops this.
-    server.routes["/trickle"] = trickle(0.05)
+    server.routes["/trickle"] = trickle(0.05, server)
     started = time.monotonic()
 
     with pytest.raises(fetching.FetchError) as failed:
         fetching.fetch(server.url("/trickle"), session=session, deadline=0.8)
 
     assert failed.value.outcome == "timeout"
-    assert 0.7 < time.monotonic() - started < 2.5
+    assert time.monotonic() - started >= 0.75  # not cut before the deadline (a lower bound: load-safe)
+    # The client hung up: the server's next bytes found the connection closed, long before
+    # the 10,000 bytes (500 s) it would send to a client that kept listening.
+    for _ in range(200):
+        if server.cut["/trickle"]:
+            break
+        time.sleep(0.05)
+    assert server.cut["/trickle"] == 1
+    assert server.sent["/trickle"] < 10_000
 
 
 def test_fetch_streams_a_1_gb_body_reading_only_the_cap(server, session):
     server.routes["/big"] = huge_body(server)
-    started = time.monotonic()
 
     fetched = fetching.fetch(server.url("/big"), session=session, method="GET", max_bytes=64 * 1024)
 
     assert fetched.status == 200
     assert len(fetched.body) == 64 * 1024
     assert fetched.truncated is True
-    assert time.monotonic() - started < 5
     for _ in range(50):  # the server notices the closed connection
         if server.sent["/big"]:
             break
