@@ -348,10 +348,12 @@ def test_arxiv_requests_are_spaced_by_the_minimum_interval(apis, settings):
     summary = metadata_fetch(resource_ids=[r.pk for r in resources], client=ApiClient(sleep=sleeps))
 
     assert (summary.done, summary.requests) == (6, {"arXiv": 3})
+    # The interval counts from the end of each request, which the server saw after its start:
+    # the gaps it logged cannot be shorter, however loaded the machine (0.05 s for the two clocks).
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert len(gaps) == 2 and min(gaps) >= 0.45, gaps
-    # The waiting was done by the injected sleep: about one interval before each later request.
-    assert 0.8 <= sum(sleeps) <= 1.6, sleeps
+    # Any waiting was done by the injected sleep, never more than the interval before a request.
+    assert all(0 < wait <= 0.5 for wait in sleeps) and sum(sleeps) <= 2 * 0.5 + 0.01, sleeps
 
 
 def test_arxiv_one_connection_at_a_time_across_workers(apis, settings):
@@ -751,7 +753,8 @@ def test_429_pushes_every_workers_next_request_back(apis):
 
     metadata_fetch(resource_ids=[doi_resource(doi).pk], client=client(real=0.05))
 
-    # The injected sleep barely slept; the shared host slot still held the retry back a second.
+    # The injected sleep barely slept; the shared host slot still held the retry back a second
+    # (a lower bound on the time taken: no load can make it shorter).
     assert time.monotonic() - started >= 0.95
 
 
