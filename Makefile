@@ -12,9 +12,11 @@ $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt $(BIN)/activate
+# Both sets: the runtime (requirements.txt, all the Docker image installs) and the tests, lint
+# and browser tools (requirements-dev.txt, which starts with -r requirements.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(BIN)/activate
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
