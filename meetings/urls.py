@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from meetings.feeds import SeriesMinutesFeed
-from meetings.views import accounts, meetings, members, minutes, research
+from meetings.views import accounts, common, meetings, members, minutes, research
 
 KIND = "<str:kind_slug>"
 
 urlpatterns = [
     path("", meetings.dashboard, name="dashboard"),
     path("healthz/", accounts.healthz, name="healthz"),
+    path("favicon.ico", common.favicon, name="favicon"),
     # Accounts
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", accounts.SignOutView.as_view(), name="logout"),

@@ -1,5 +1,9 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 
 def refuse(request, perm: str, obj=None, message: str = "You may not do that here."):
@@ -9,3 +13,10 @@ def refuse(request, perm: str, obj=None, message: str = "You may not do that her
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied(message)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page links: the SVG icon WhiteNoise serves."""
+    return redirect(static("img/favicon.svg"))
