@@ -125,6 +125,7 @@ ENTRIES: dict[str, Entry] = {
     # Site-wide pages
     "dashboard": Entry(GET=EVERYONE),
     "healthz": Entry(GET=EVERYONE),
+    "favicon": Entry(GET=E("302 302 302 302 302 302 302"), POST=E("405 405 405 405 405 405 405")),
     "login": Entry(GET=E("200 302 302 302 302 302 200"), POST=E("200 302 302 302 302 302 200")),
     "logout": Entry(GET=E("405 405 405 405 405 405 405"), POST=E("302 302 302 302 302 302 302")),
     "password_change": Entry(GET=SIGNED_IN, POST=SIGNED_IN),
