@@ -72,8 +72,8 @@ def running_worker(
     transport_options: dict | None = None,
     concurrency: int = 0,
 ):
-    """A `celery worker` process consuming ``queue``, logging to ``log_path`` (appended);
-    yields the process once it is ready and stops it at the end.
+    """A `celery worker` process consuming ``queue`` (or several, comma-separated), logging to
+    ``log_path`` (appended); yields the process once it is ready and stops it at the end.
 
     One process (the solo pool) by default; with ``concurrency`` a prefork pool of that many
     child processes, as production runs it. The worker leads a process group of its own, so
@@ -88,7 +88,7 @@ def running_worker(
     }
     arguments = [
         "worker", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-        "--without-heartbeat", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+        "--without-heartbeat", "-Q", queue, "-n", f"{queue.split(',')[0]}-{uuid.uuid4().hex[:6]}@%h",
         *(["--pool=prefork", f"--concurrency={concurrency}"] if concurrency else ["--pool=solo"]),
     ]  # fmt: skip
     # Broker options (a short visibility timeout, to see a redelivery) are set on the app.
