@@ -92,7 +92,7 @@ class Runner:
         self.host = environ.get("HOST") or "127.0.0.1"
         self.processes: dict[str, subprocess.Popen] = {}
         self.stopping = threading.Event()
-        self.output_lock = threading.Lock()
+        self.output_lock = threading.RLock()
         self.tty_fd: int | None = None
         self.tty_pgrp: int | None = None
 
@@ -219,6 +219,11 @@ class Runner:
         return None
 
     def stop(self) -> None:
+        worker = self.processes.get("worker")
+        if worker is not None and worker.poll() is None:
+            self.say(
+                "Stopping: the worker finishes the tasks it is running first (Ctrl-C again to stop at once)."
+            )
         for name in STOP_ORDER:
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
