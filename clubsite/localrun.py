@@ -120,6 +120,8 @@ class Runner:
             pgrp = os.tcgetpgrp(fd)
         except (OSError, ValueError):
             return
+        if pgrp != os.getpgrp():
+            return  # started in the background (make run &): the terminal is not ours to take
         if os.getpgrp() != os.getpid():
             os.setpgid(0, 0)
         old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not set it
