@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before every view: bad characters in the address answer 400, form fields are cleaned.
+    "meetings.middleware.InputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -132,6 +134,9 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 OPEN_MEMBERSHIP = env_bool("OPEN_MEMBERSHIP", False)
 # The paper queue: how many papers a member may suggest for one series in any 7 days.
 QUEUE_SUGGESTIONS_PER_WEEK = env_int("QUEUE_SUGGESTIONS_PER_WEEK", 5, minimum=1)
+
+# Bounded work per request: no Markdown field (minutes, agenda, notes...) takes more characters.
+MARKDOWN_MAX_LENGTH = env_int("MARKDOWN_MAX_LENGTH", 100_000, minimum=1_000)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")

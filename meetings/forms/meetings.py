@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import inlineformset_factory
 
+from meetings.forms import MarkdownField
 from meetings.models import Meeting, Minutes, Series, Talk
 
 User = get_user_model()
@@ -57,6 +58,7 @@ class SeriesForm(forms.ModelForm):
 
     class Meta:
         model = Series
+        field_classes = {"description": MarkdownField}
         fields = [
             "name",
             "slug",
@@ -124,6 +126,7 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
+        field_classes = {"agenda": MarkdownField}
         fields = [
             "title",
             "start",
@@ -179,11 +182,10 @@ TalkFormSet = inlineformset_factory(
 
 
 class MinutesEditForm(forms.Form):
-    body = forms.CharField(
+    body = MarkdownField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
-        max_length=200_000,
     )
     base_revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
