@@ -105,10 +105,15 @@ def test_migration_cleans_stored_rows(member):
 
 
 def test_fetched_metadata_loses_control_characters():
-    data = parse_crossref_work(
-        {"message": {"DOI": "10.1000/x", "type": "journal-article", "title": ["Gravity\x01 Spy"],
-                     "author": [{"given": "Ada\x02", "family": "Lovelace"}], "abstract": "<p>We\x0c show</p>"}}
-    )  # fmt: skip
+    work = {
+        "DOI": "10.1000/x",
+        "type": "journal-article",
+        "title": ["Gravity\x01 Spy"],
+        "author": [{"given": "Ada\x02", "family": "Lovelace"}],
+        "abstract": "<p>We\x0c show</p>",
+    }
+
+    data = parse_crossref_work({"message": work})
 
     assert data["title"] == "Gravity Spy"
     assert data["abstract"] == "We show"
