@@ -93,19 +93,22 @@ def test_preview_refuses_with_the_message(member_client, name):
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["nested lists", "long"])
-def test_minutes_form_shows_the_message_and_saves_nothing(member_client, meeting, name):
-    text, message = HOSTILE[name]
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("nested lists", "nested at most 20 levels deep"),
+        ("long", "at most 100000 characters (it has 150000)"),
+    ],
+)
+def test_minutes_form_shows_the_message_and_saves_nothing(member_client, meeting, name, message):
     url = reverse(
         "minutes-edit", kwargs={"slug": meeting.series.slug, "pk": meeting.pk, "kind_slug": "minutes"}
     )
 
-    response = member_client.post(url, {"body": text, "base_revision": 0})
+    response = member_client.post(url, {"body": HOSTILE[name][0], "base_revision": 0})
 
     assert response.status_code == 200
-    assert message.replace("100,000", "100000").split(";")[0][:30] in response.content.decode().replace(
-        "100,000", "100000"
-    )
+    assert message in response.content.decode()
     assert not MinutesRevision.objects.exists()
 
 
@@ -121,8 +124,9 @@ def test_api_refuses_with_a_field_error(member, meeting, name):
     )
 
     assert response.status_code == 400
-    field_errors = response.json()["error"]["fields"]["body"]
-    assert any(message.split(";")[0] in error or "no more than 100000" in error for error in field_errors)
+    errors = response.json()["error"]["fields"]["body"]
+    expected = "Ensure this field has no more than 100000 characters." if name == "long" else message
+    assert any(expected in error for error in errors)
     assert not MinutesRevision.objects.exists()
 
 
