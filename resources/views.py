@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from meetings.forms import add_service_errors
 from meetings.selectors import series_visible_to
+from meetings.throttles import rate_limited
 from meetings.views.common import refuse
 from resources import selectors
 from resources.forms import (
@@ -255,6 +256,7 @@ def tags(request):
     )
 
 
+@rate_limited("search", what="searched")
 def search(request):
     q = request.GET.get("q", "").strip()[:200]
     resources, minutes = [], []

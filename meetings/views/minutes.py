@@ -16,6 +16,7 @@ from meetings.forms.research import ResearchAddForm
 from meetings.markdown import markdown_problem, render_markdown
 from meetings.models import MinutesRevision
 from meetings.services import minutes as minutes_services
+from meetings.throttles import rate_limited
 from meetings.views.common import refuse
 
 
@@ -147,6 +148,7 @@ def minutes_edit(request, slug, pk, kind_slug):
 
 
 @require_POST
+@rate_limited("preview", what="previewed Markdown", methods=("POST",))
 def markdown_preview(request):
     """Render Markdown for the editor's live preview (members only; nothing is stored)."""
     if not (request.user.is_authenticated and request.user.is_active):
