@@ -149,6 +149,10 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every request comes from the proxy's address: say how many proxies
+# append to X-Forwarded-For, so sign-ins and API tokens are counted per client (0: REMOTE_ADDR).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "meetings.throttles.client_address"
 AXES_LOCKOUT_CALLABLE = "meetings.views.accounts.signin_locked_out"
 AXES_VERBOSE = False
 
@@ -380,12 +384,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["meetings.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meetings.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_CLASSES": ["meetings.throttles.TokenRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "token": API_TOKEN_RATE,
         "failed_token": API_FAILED_TOKEN_RATE,

@@ -8,10 +8,23 @@ Retry-After. Sign-in attempts are limited by django-axes (settings, AXES_*).
 import functools
 import math
 
+from django.conf import settings
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
 from meetings.models import ApiToken
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the X-Forwarded-For
+    entry the nearest proxy saw (the same rule DRF's throttles use, through NUM_PROXIES).
+    django-axes asks this too (AXES_CLIENT_IP_CALLABLE), so sign-ins count per real address."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not settings.TRUSTED_PROXIES or not forwarded:
+        return remote
+    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+    return addresses[-min(settings.TRUSTED_PROXIES, len(addresses))] if addresses else remote
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -61,6 +61,34 @@ def test_one_account_tried_from_many_addresses_is_locked_out_everywhere(client, 
     assert other_account.status_code == 302
 
 
+def test_behind_a_proxy_sign_ins_count_per_forwarded_address(client, member, settings):
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{n}", "password": "x"},
+            HTTP_X_FORWARDED_FOR="198.51.100.1",
+            **proxy,
+        )
+
+    guesser = client.post(
+        reverse("login"),
+        {"username": "ada", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+        **proxy,
+    )
+    neighbour = client.post(
+        reverse("login"),
+        {"username": "ada", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+        **proxy,
+    )
+
+    assert guesser.status_code == 429
+    assert neighbour.status_code == 302
+
+
 def test_the_lock_out_ends_after_the_cool_off(client, member, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _sign_in(client, "ada", "wrong")
