@@ -35,6 +35,21 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
 
+    # A deleted account's talks keep its name as a guest speaker: a talk needs a speaker or a
+    # guest (a check constraint), so deleting a speaker raised IntegrityError, a 500.
+    def delete_model(self, request, obj):
+        self._keep_talks(User.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._keep_talks(queryset)
+        super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def _keep_talks(users) -> None:
+        for user in users:
+            Talk.objects.filter(speaker=user, guest_name="").update(guest_name=user.name[:200])
+
 
 class SkipDateInline(admin.TabularInline):
     model = SkipDate

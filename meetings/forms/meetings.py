@@ -20,7 +20,11 @@ class MinutesField(forms.IntegerField):
 
     def to_python(self, value):
         number = super().to_python(value)
-        return None if number is None else timedelta(minutes=number)
+        if number is None:
+            return None
+        if not 0 <= number <= 24 * 60:  # timedelta() overflows on huge numbers (a 500 before)
+            raise forms.ValidationError("Give a length between 5 minutes and 24 hours.")
+        return timedelta(minutes=number)
 
     def validate(self, value):
         forms.Field.validate(self, value)

@@ -8,7 +8,6 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +17,7 @@ from meetings.forms.accounts import InvitationAcceptForm, InvitationForm, Profil
 from meetings.forms.tokens import ApiTokenForm
 from meetings.models import ApiToken, Invitation
 from meetings.services import accounts, tokens
+from meetings.views.common import next_or
 
 User = get_user_model()
 
@@ -30,9 +30,7 @@ def theme_set(request):
         return HttpResponseBadRequest("Choose a theme: auto, light or dark.", content_type="text/plain")
     if request.user.is_authenticated:
         accounts.account_theme_set(user=request.user, theme=theme)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("dashboard")
+    target = next_or(request, reverse("dashboard"))
     # site.js applies the theme in place and asks for no redirect.
     response = HttpResponse(status=204) if request.headers.get("X-Theme-Fetch") else redirect(target)
     if not request.user.is_authenticated:

@@ -1,5 +1,6 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def refuse(request, perm: str, obj=None, message: str = "You may not do that here."):
@@ -9,3 +10,17 @@ def refuse(request, perm: str, obj=None, message: str = "You may not do that her
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied(message)
+
+
+def next_or(request, default: str) -> str:
+    """The posted `next` address if it is a path on this site, else `default`.
+
+    A path only: redirect() takes anything else for a view name to reverse, and "2021-02-30T25:61"
+    made it raise NoReverseMatch, a 500 (issue 13); another host is an open redirect.
+    """
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
