@@ -156,15 +156,26 @@ AXES_CLIENT_IP_CALLABLE = "meetings.throttles.client_address"
 AXES_LOCKOUT_CALLABLE = "meetings.views.accounts.signin_locked_out"
 AXES_VERBOSE = False
 
-# The cache holds the rate limits' counters, so every web process must share it: the database
-# (table clubsite_cache, made by migration meetings 0012) unless CACHE_URL names Redis.
+# The cache holds the rate limits' counters, so every web process must share it: Redis when
+# CACHE_URL names it, or (CACHE_URL unset) the broker's Redis when the broker is Redis, else the
+# database (table clubsite_cache, made by migration meetings 0012; a few queries per limited
+# request). locmem:// counts per process: for development only.
 CACHE_URL = env_str("CACHE_URL", "")
+_broker = env_str("CELERY_BROKER_URL", "filesystem://")
+if not CACHE_URL and _broker.startswith(("redis://", "rediss://")):
+    CACHE_URL = _broker
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-elif CACHE_URL == "locmem://":  # one process only (a counter per process)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "clubsite-cache",
+        }
+    }
+elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif CACHE_URL:
-    raise ImproperlyConfigured("CACHE_URL must be empty (the database), redis://... or locmem://.")
+    raise ImproperlyConfigured("CACHE_URL must be empty, redis://... or locmem://.")
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "clubsite_cache"}
