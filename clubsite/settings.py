@@ -1,6 +1,8 @@
 """clubsite settings, read from environment variables only (see README, "Configuration")."""
 
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "django.contrib.postgres",
     "django_htmx",
+    "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "taggit",
     "rest_framework",
@@ -66,8 +69,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before every view: bad characters in the address answer 400, form fields are cleaned.
+    "meetings.middleware.InputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clubsite.urls"
@@ -120,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -132,6 +141,63 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 OPEN_MEMBERSHIP = env_bool("OPEN_MEMBERSHIP", False)
 # The paper queue: how many papers a member may suggest for one series in any 7 days.
 QUEUE_SUGGESTIONS_PER_WEEK = env_int("QUEUE_SUGGESTIONS_PER_WEEK", 5, minimum=1)
+
+# Sign-in throttling (django-axes, its attempts in the database): after LOGIN_FAILURE_LIMIT
+# failures for one username, or from one address, both are refused for LOGIN_LOCKOUT_MINUTES
+# (counted from the last failure); a successful sign-in clears that address' and account's count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every request comes from the proxy's address: say how many proxies
+# append to X-Forwarded-For, so sign-ins and API tokens are counted per client (0: REMOTE_ADDR).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "meetings.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "meetings.views.accounts.signin_locked_out"
+AXES_VERBOSE = False
+
+# The cache holds the rate limits' counters, so every web process must share it: Redis when
+# CACHE_URL names it, or (CACHE_URL unset) the broker's Redis when the broker is Redis, else the
+# database (table clubsite_cache, made by migration meetings 0012; a few queries per limited
+# request). locmem:// counts per process: for development only.
+CACHE_URL = env_str("CACHE_URL", "")
+_broker = env_str("CELERY_BROKER_URL", "filesystem://")
+if not CACHE_URL and _broker.startswith(("redis://", "rediss://")):
+    CACHE_URL = _broker
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "clubsite-cache",
+        }
+    }
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be empty, redis://... or locmem://.")
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "clubsite_cache"}
+    }
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate limit, "number/second|minute|hour|day", answered with 429 and Retry-After."""
+    value = env_str(name, default)
+    if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 60/minute (per second, minute, hour or day).")
+    return value
+
+
+API_TOKEN_RATE = _rate("API_TOKEN_RATE", "300/minute")  # requests per API token
+API_FAILED_TOKEN_RATE = _rate("API_FAILED_TOKEN_RATE", "30/hour")  # wrong tokens per address
+PREVIEW_RATE = _rate("PREVIEW_RATE", "120/minute")  # Markdown previews per member
+SEARCH_RATE = _rate("SEARCH_RATE", "60/minute")  # searches per member (or address)
+IMPORT_RATE = _rate("IMPORT_RATE", "30/hour")  # import uploads and previews per member
+
+# Bounded work per request: no Markdown field (minutes, agenda, notes...) takes more characters.
+MARKDOWN_MAX_LENGTH = env_int("MARKDOWN_MAX_LENGTH", 100_000, minimum=1_000)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
@@ -339,11 +405,20 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["meetings.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meetings.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["meetings.throttles.TokenRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXIES,
+    "DEFAULT_THROTTLE_RATES": {
+        "token": API_TOKEN_RATE,
+        "failed_token": API_FAILED_TOKEN_RATE,
+        "preview": PREVIEW_RATE,
+        "search": SEARCH_RATE,
+        "import": IMPORT_RATE,
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "clubsite API",

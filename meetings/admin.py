@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from meetings.models import (
@@ -32,6 +34,21 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
+
+    # A deleted account's talks keep its name as a guest speaker: a talk needs a speaker or a
+    # guest (a check constraint), so deleting a speaker raised IntegrityError, a 500.
+    def delete_model(self, request, obj):
+        self._keep_talks(User.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._keep_talks(queryset)
+        super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def _keep_talks(users) -> None:
+        for user in users:
+            Talk.objects.filter(speaker=user, guest_name="").update(guest_name=user.name[:200])
 
 
 class SkipDateInline(admin.TabularInline):
@@ -180,8 +197,12 @@ class UnavailabilityAdmin(admin.ModelAdmin):
 class TalkReminderAdmin(admin.ModelAdmin):
     list_display = ("talk", "days_before", "sent_at")
     list_filter = ("days_before", "talk__meeting__series")
-    readonly_fields = ("talk", "days_before", "sent_at")
     list_select_related = ("talk__meeting__series", "talk__speaker")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A sent reminder is a record; adding one needs its talk and day (all read-only, the add
+        # form saved a row without a talk: an IntegrityError, a 500).
+        return ("talk", "days_before", "sent_at") if obj is not None else ()
 
 
 @admin.register(SwapRequest)
@@ -218,3 +239,49 @@ class SuggestionAdmin(KeepsVisibilityAdmin):
     autocomplete_fields = ("resource", "suggested_by", "talk", "presented_meeting")
     readonly_fields = ("pitch_html", "created_at", "updated_at")
     inlines = [SuggestionVoteInline, SuggestionCommentInline]
+
+
+def readable_initial_only(model_admin) -> None:
+    """The add form takes initial values from the query string (?meeting=3); one that is not a
+    value of its field (?meeting=x) made Django raise ValueError, a 500 (issue 13). Such values
+    are left out: the form starts empty there."""
+    read_initial = model_admin.get_changeform_initial_data
+
+    def get_changeform_initial_data(request):
+        initial = read_initial(request)
+        for name, value in list(initial.items()):
+            try:
+                field = model_admin.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            target = field.target_field if field.is_relation else field
+            if not all(_readable(target, part) for part in (value if isinstance(value, list) else [value])):
+                del initial[name]
+        return initial
+
+    model_admin.get_changeform_initial_data = get_changeform_initial_data
+
+
+def _readable(field, value) -> bool:
+    try:
+        field.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
+_autocomplete_optgroups = AutocompleteMixin.optgroups
+
+
+def _readable_optgroups(self, name, value, attr=None):
+    # Django's autocomplete widget looks a form's submitted values up as they are, so a posted
+    # "x" for a foreign key raised ValueError while the form was shown again with its errors
+    # (a 500 in every admin change form with autocomplete fields, issue 13). Values that are not
+    # keys are left out; the form still says the field is invalid.
+    remote = self.field.remote_field.model._meta
+    target = remote.get_field(getattr(self.field.remote_field, "field_name", remote.pk.attname))
+    value = [v for v in value if v in (None, "") or _readable(target, v)]
+    return _autocomplete_optgroups(self, name, value, attr)
+
+
+AutocompleteMixin.optgroups = _readable_optgroups

@@ -2,9 +2,24 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
 from meetings import selectors, selectors_queue
+from meetings.text import clean_deep
 
 
-class SeriesMinutesFeed(Feed):
+class CleanFeed(Feed):
+    """A feed whose every text is cleaned of the characters XML refuses.
+
+    Input is cleaned since issue 13 and a migration cleaned the rows stored before; this keeps
+    one stray character (written behind the services' back) from making the whole feed a 500.
+    """
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed = clean_deep(feed.feed)
+        feed.items = [clean_deep(item) for item in feed.items]
+        return feed
+
+
+class SeriesMinutesFeed(CleanFeed):
     """Atom feed of a series' meetings that have minutes or a recap."""
 
     feed_type = Atom1Feed
@@ -50,7 +65,7 @@ class SeriesMinutesFeed(Feed):
         return ", ".join(speakers) or None
 
 
-class SeriesQueueFeed(Feed):
+class SeriesQueueFeed(CleanFeed):
     """Atom feed of the newest suggestions in a series' paper queue."""
 
     feed_type = Atom1Feed

@@ -15,7 +15,7 @@ from markdown.preprocessors import Preprocessor
 from pygments.token import STANDARD_TYPES
 from pymdownx.arithmatex import arithmatex_fenced_format
 
-__all__ = ["extract_links", "render_markdown"]
+__all__ = ["MarkdownRefused", "extract_links", "markdown_problem", "render_markdown"]
 
 # Every id in rendered Markdown gets this prefix (and every in-document "#..."
 # link follows it), so user content can neither collide with nor clobber the ids
@@ -237,15 +237,148 @@ def _cleaner(prefix: str) -> nh3.Cleaner:
     )
 
 
+# Bounded work per request (issue 13). Python-Markdown's time grows with the square of some
+# patterns' counts (199,000 "[" took 31 s; 2,000 nested list levels overflowed the stack), so a
+# text is measured before it is rendered, in one linear pass, and refused with a message when it
+# is beyond what minutes ever hold. The figures are benchmarks/markdown_adversarial.py's.
+MAX_LENGTH = 100_000  # characters; settings.MARKDOWN_MAX_LENGTH, set at start-up (meetings/apps.py)
+MAX_NESTING = 20  # levels of lists and quotes
+# Each non-blank line costs one unit per level it is nested at (each level parses it once more),
+# a table row four (its cells are parsed one by one). 100,000 characters of real minutes use 1,700.
+MAX_LINE_UNITS = 3_000
+# An inline run (a paragraph, list item or table row): its length times its markup characters,
+# each of which may start a pattern that searches the rest of the run.
+MAX_INLINE_WORK = 2_000_000
+MAX_TOTAL_INLINE_WORK = 6_000_000
+# Characters a "[" (link text) or "](" (link target) scans before its closing bracket.
+MAX_BRACKET_SCAN = 100_000
+
+_FENCE_LINE = re.compile(r"^ *(?:> *)*(`{3,}|~{3,})")
+_QUOTES = re.compile(r"^[ >]*")
+_BLOCK_START = re.compile(r"^ *(?:[*+-]|\d+\.|#{1,6}) |.*\|")
+_MARKUP = re.compile(r"[\[\]()*_&<>\\$~`!^:]")
+_BRACKETS = re.compile(r"[\[\]()]")
+
+
+class MarkdownRefused(ValueError):
+    """The text is beyond what rendering is bounded to; the message says what and where."""
+
+
+def _nesting(line: str) -> int:
+    lead = _QUOTES.match(line)[0]
+    quotes = lead.count(">")
+    rest = line[len(lead) :] if quotes else line
+    indent = len(rest) - len(rest.lstrip(" "))
+    return quotes + indent // 2
+
+
+def _bracket_scan(run: str) -> int:
+    """What the link patterns read: from each "[" and each "](" to its match or the run's end."""
+    work = 0
+    squares: list[int] = []
+    rounds: list[tuple[int, bool]] = []
+    for match in _BRACKETS.finditer(run):
+        char, at = match[0], match.start()
+        if char == "[":
+            squares.append(at)
+        elif char == "]" and squares:
+            work += at - squares.pop()
+        elif char == "(":
+            rounds.append((at, at > 0 and run[at - 1] == "]"))
+        elif char == ")" and rounds:
+            start, after_link = rounds.pop()
+            work += (at - start) if after_link else 0
+    end = len(run)
+    work += sum(end - at for at in squares)
+    work += sum(end - at for at, after_link in rounds if after_link)
+    return work
+
+
+def markdown_problem(text: str, *, max_length: int | None = None) -> str | None:
+    """Why `text` will not be rendered (a sentence for the person who wrote it), or None."""
+    limit = MAX_LENGTH if max_length is None else max_length
+    if len(text) > limit:
+        return f"Markdown is limited to {limit:,} characters per field; this text has {len(text):,}."
+    units = 0
+    total_inline = 0
+    scan = 0
+    run: list[str] = []
+    fence = ""
+
+    def close_run() -> str | None:
+        nonlocal total_inline, scan
+        if not run:
+            return None
+        joined = "\n".join(run)
+        work = len(joined) * len(_MARKUP.findall(joined))
+        run.clear()
+        if work > MAX_INLINE_WORK:
+            return (
+                "A paragraph has too much markup to render quickly "
+                f"(it starts “{joined[:40].strip()}…”); split it into shorter paragraphs."
+            )
+        total_inline += work
+        scan += _bracket_scan(joined)
+        return None
+
+    for number, line in enumerate(text.expandtabs(4).splitlines(), start=1):
+        depth = _nesting(line)
+        if depth > MAX_NESTING:
+            return (
+                f"Lists and quotes may be nested at most {MAX_NESTING} levels deep; "
+                f"line {number:,} is {depth:,} levels deep."
+            )
+        if line.strip():
+            units += (1 + depth) * (4 if "|" in line else 1)
+        if units > MAX_LINE_UNITS:
+            return (
+                f"This text has too many lines to render quickly (line {number:,}); "
+                "split it into several documents."
+            )
+        opening = _FENCE_LINE.match(line)
+        if fence:
+            if opening and opening[1].startswith(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening[1]
+            problem = close_run()
+            if problem:
+                return problem
+            continue
+        if not line.strip() or _BLOCK_START.match(line):
+            problem = close_run()
+            if problem:
+                return problem
+        if line.strip():
+            run.append(line)
+    problem = close_run()
+    if problem:
+        return problem
+    if total_inline > MAX_TOTAL_INLINE_WORK:
+        return "This text has too much markup to render quickly; split it into several documents."
+    if scan > MAX_BRACKET_SCAN:
+        return "This text has too many unclosed brackets to render quickly; close or remove them."
+    return None
+
+
 def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
     """Render club Markdown (tables, code, math, task lists...) to sanitised HTML.
 
     Documents shown on one page (minutes and recap) pass different id prefixes so
-    their footnote and heading ids never collide.
+    their footnote and heading ids never collide. A text beyond the bounds above raises
+    MarkdownRefused (forms, the API and the importer check first, with markdown_problem).
     """
     if not id_prefix.startswith(ID_PREFIX):
         id_prefix = ID_PREFIX + id_prefix
-    html = _new_markdown().convert(text or "")
+    text = text or ""
+    problem = markdown_problem(text)
+    if problem:
+        raise MarkdownRefused(problem)
+    try:
+        html = _new_markdown().convert(text)
+    except RecursionError:
+        raise MarkdownRefused("This text is nested too deeply to render.") from None
     return _label_task_boxes(_cleaner(id_prefix).clean(html))
 
 

@@ -254,8 +254,21 @@ def research_items_for_meeting(*, meeting: Meeting):
     return own, carried
 
 
-def research_board(*, user, assignee=None, unassigned=False, series_slug="", status="open", meeting_id=None):
-    """Research items across meetings and series the user can see, filtered."""
+def research_board(
+    *,
+    user,
+    assignee=None,
+    assignee_username="",
+    unassigned=False,
+    series_slug="",
+    status="open",
+    meeting_id=None,
+):
+    """Research items across meetings and series the user can see, filtered.
+
+    `assignee_username` filters by name without looking the account up, so an unknown name and
+    one the user may not know of both give the same empty list (issue 13: no username oracle).
+    """
     from meetings.models import ResearchItem
 
     qs = _research_items_qs().filter(meeting__series__in=series_visible_to(user))
@@ -263,6 +276,8 @@ def research_board(*, user, assignee=None, unassigned=False, series_slug="", sta
         qs = qs.filter(status=status)
     if assignee is not None:
         qs = qs.filter(assignee=assignee)
+    elif assignee_username:
+        qs = qs.filter(assignee__username=assignee_username)
     elif unassigned:
         qs = qs.filter(assignee__isnull=True)
     if series_slug:

@@ -1,14 +1,14 @@
-from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from meetings.feeds import CleanFeed
 from resources import selectors
 
 FEED_SIZE = 50
 
 
-class LibraryFeed(Feed):
+class LibraryFeed(CleanFeed):
     """Atom feed of the resources most recently added to the library."""
 
     feed_type = Atom1Feed

@@ -1,5 +1,6 @@
 from django import forms
 
+from meetings.forms import MarkdownField
 from meetings.models import Series
 from resources.models import ReadingList, ReadingListItem, Resource
 
@@ -35,20 +36,21 @@ class ResourceAddForm(forms.Form):
     title = forms.CharField(max_length=500, required=False, help_text="Leave empty to use the fetched title.")
     kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
     tags = TagsField()
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown.")
+    notes = MarkdownField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown.")
 
 
 class ResourceEditForm(forms.Form):
     title = forms.CharField(max_length=500, required=False)
     kind = forms.ChoiceField(choices=Resource.Kind.choices)
     tags = TagsField()
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown.")
+    notes = MarkdownField(widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown.")
 
 
 class ReadingListForm(forms.ModelForm):
     class Meta:
         model = ReadingList
         fields = ["title", "description", "series", "is_public"]
+        field_classes = {"description": MarkdownField}
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user, **kwargs):
@@ -71,13 +73,14 @@ class ReadingListAddForm(forms.Form):
     url = forms.CharField(
         label="Add a link", max_length=2000, help_text="A URL, arXiv id or DOI; it joins the library too."
     )
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = MarkdownField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReadingListItemNoteForm(forms.ModelForm):
     class Meta:
         model = ReadingListItem
         fields = ["note"]
+        field_classes = {"note": MarkdownField}
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
 

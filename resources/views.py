@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from meetings.forms import add_service_errors
 from meetings.selectors import series_visible_to
-from meetings.views.common import refuse
+from meetings.throttles import rate_limited
+from meetings.views.common import next_or, refuse
 from resources import selectors
 from resources.forms import (
     ReadingListAddForm,
@@ -255,6 +255,7 @@ def tags(request):
     )
 
 
+@rate_limited("search", what="searched")
 def search(request):
     q = request.GET.get("q", "").strip()[:200]
     resources, minutes = [], []
@@ -499,9 +500,4 @@ def resource_check(request, pk):
         messages.success(request, "Checking the link now: the result appears here in a moment.")
     else:
         messages.info(request, "This link was checked less than a minute ago: its result is below.")
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(resource)
+    return redirect(next_or(request, resource.get_absolute_url()))

@@ -11,6 +11,17 @@ settings.CSRF_COOKIE_SECURE = False
 # Hashing passwords slowly is a production virtue and a test-suite cost.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 settings.LIBRARY_AUTO_FETCH = False
+# The rate limits count in a cache of this process, emptied before each test (below): Redis's
+# keys would outlive a test, and the database cache's queries would count in the query-count
+# tests. tests/test_throttling.py checks the limits themselves.
+settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from meetings.models import ApiToken
+from meetings.throttles import FailedTokenThrottle
 
 KEYWORD = "Token"
 # Writing last_used_at on every request would make every read a write; a minute is precise enough.
@@ -18,6 +19,20 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None
+        # An address that sent too many wrong tokens waits, whatever it sends now: no guessing.
+        failures = FailedTokenThrottle()
+        wait = failures.blocked_for(request)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many wrong API tokens from your address; try again later."
+            )
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            failures.record_failure()
+            raise
+
+    def _authenticate(self, header: list[bytes]):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Send the header as `Authorization: Token <token>`.")
         try:

@@ -4,8 +4,11 @@ DRF's own fields coerce ("12" becomes 12, 12 becomes "12", "yes" becomes True); 
 schema promises types, so input of another type is refused (400) rather than silently read.
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from rest_framework import serializers
+
+from meetings.validators import validate_markdown, validate_text_characters
 
 MAX_ID = 999_999_999_999_999_999  # fits a 64-bit primary key on SQLite and PostgreSQL alike
 
@@ -32,7 +35,17 @@ class Text(_Strict, serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
-        self.validators.append(_no_surrogates)
+        # Refused, not cleaned: the API takes text as sent (the forms remove them instead).
+        self.validators += [_no_surrogates, validate_text_characters]
+
+
+class Markdown(Text):
+    """Markdown: at most MARKDOWN_MAX_LENGTH characters, within meetings.markdown's bounds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", settings.MARKDOWN_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.validators.append(validate_markdown)
 
 
 class Integer(_Strict, serializers.IntegerField):

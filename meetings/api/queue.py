@@ -145,14 +145,14 @@ class SuggestionCreateSerializer(serializers.Serializer):
         validators=[_validate_link],
         help_text="A link, an arXiv id or arXiv: string, or a DOI; it joins the library.",
     )
-    pitch = fields.Text(
+    pitch = fields.Markdown(
         max_length=Suggestion.PITCH_MAX_LENGTH, allow_blank=True, required=False, help_text="Markdown."
     )
     would_present = fields.Boolean(required=False, help_text="“I'd present it”. Default: false.")
 
 
 class SuggestionUpdateSerializer(serializers.Serializer):
-    pitch = fields.Text(
+    pitch = fields.Markdown(
         max_length=Suggestion.PITCH_MAX_LENGTH, allow_blank=True, required=False, help_text="Markdown."
     )
     would_present = fields.Boolean(required=False)

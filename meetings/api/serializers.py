@@ -17,7 +17,6 @@ from meetings.models import Meeting, Minutes, ResearchItem, Series
 
 TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]"
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
-MAX_MARKDOWN = 200_000
 
 
 def _api_url(name: str, **kwargs) -> str:
@@ -82,7 +81,7 @@ def _validate_time_zone(value: str) -> str:
 
 class SeriesUpdateSerializer(serializers.Serializer):
     name = fields.Text(max_length=200, required=False)
-    description = fields.Text(max_length=MAX_MARKDOWN, allow_blank=True, required=False)
+    description = fields.Markdown(allow_blank=True, required=False)
     visibility = fields.Choice(choices=Series.Visibility.choices, required=False)
     time_zone = fields.Text(max_length=64, required=False, validators=[_validate_time_zone])
     cadence_weeks = fields.Integer(min_value=1, max_value=4, required=False)
@@ -181,7 +180,7 @@ class MeetingWriteSerializer(serializers.Serializer):
     video_link = fields.Url(max_length=500, allow_blank=True, required=False)
     recording_link = fields.Url(max_length=500, allow_blank=True, required=False)
     status = fields.Choice(choices=Meeting.Status.choices, required=False)
-    agenda = fields.Text(max_length=MAX_MARKDOWN, allow_blank=True, required=False, help_text="Markdown.")
+    agenda = fields.Markdown(allow_blank=True, required=False, help_text="Markdown.")
 
     def validate_start(self, value):
         if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
@@ -228,7 +227,7 @@ class MinutesSerializer(serializers.Serializer):
 
 
 class MinutesWriteSerializer(serializers.Serializer):
-    body = fields.Text(max_length=MAX_MARKDOWN, allow_blank=True, help_text="Markdown.")
+    body = fields.Markdown(allow_blank=True, help_text="Markdown.")
     base_revision = fields.Integer(
         min_value=0, max_value=2_000_000_000, help_text="The revision your text is based on."
     )
@@ -269,7 +268,7 @@ class ResearchFilterSerializer(serializers.Serializer):
 
 class ResearchItemCreateSerializer(serializers.Serializer):
     meeting = fields.Id(help_text="The meeting it was raised at.")
-    text = fields.Text(max_length=1000, help_text="One line of short Markdown; links join the library.")
+    text = fields.Markdown(max_length=1000, help_text="One line of short Markdown; links join the library.")
     assignee = fields.Text(max_length=150, allow_null=True, required=False, help_text="A username.")
 
     def validate_text(self, value):

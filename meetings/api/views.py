@@ -242,7 +242,7 @@ class ResearchItemListView(ApiView):
     )
     def get(self, request):
         query = self.query(s.ResearchFilterSerializer)
-        assignee, unassigned = None, False
+        assignee, assignee_username, unassigned = None, "", False
         who = query.get("assignee", "")
         if who == "mine":
             if not request.user.is_authenticated:
@@ -251,10 +251,12 @@ class ResearchItemListView(ApiView):
         elif who == "nobody":
             unassigned = True
         elif who:
-            assignee = _active_user(who, "assignee")
+            # Not looked up: an unknown name and one you may not know of both list nothing.
+            assignee_username = who
         qs = selectors.research_board(
             user=request.user,
             assignee=assignee,
+            assignee_username=assignee_username,
             unassigned=unassigned,
             series_slug=query.get("series", ""),
             status=query.get("status", "all"),

@@ -1,4 +1,8 @@
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from meetings.validators import validate_markdown
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -8,3 +12,13 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error)
+
+
+class MarkdownField(forms.CharField):
+    """A Markdown text: at most MARKDOWN_MAX_LENGTH characters, within meetings.markdown's bounds."""
+
+    def __init__(self, **kwargs):
+        if kwargs.get("max_length") is None:  # a model's TextField passes None
+            kwargs["max_length"] = settings.MARKDOWN_MAX_LENGTH
+        super().__init__(**kwargs)
+        self.validators.append(validate_markdown)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from meetings.forms import MarkdownField
 from meetings.models import Meeting, Minutes, Series, Talk
 
 User = get_user_model()
@@ -19,7 +20,11 @@ class MinutesField(forms.IntegerField):
 
     def to_python(self, value):
         number = super().to_python(value)
-        return None if number is None else timedelta(minutes=number)
+        if number is None:
+            return None
+        if not 0 <= number <= 24 * 60:  # timedelta() overflows on huge numbers (a 500 before)
+            raise forms.ValidationError("Give a length between 5 minutes and 24 hours.")
+        return timedelta(minutes=number)
 
     def validate(self, value):
         forms.Field.validate(self, value)
@@ -57,6 +62,7 @@ class SeriesForm(forms.ModelForm):
 
     class Meta:
         model = Series
+        field_classes = {"description": MarkdownField}
         fields = [
             "name",
             "slug",
@@ -124,6 +130,7 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
+        field_classes = {"agenda": MarkdownField}
         fields = [
             "title",
             "start",
@@ -212,11 +219,10 @@ TalkFormSet = inlineformset_factory(
 
 
 class MinutesEditForm(forms.Form):
-    body = forms.CharField(
+    body = MarkdownField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
-        max_length=200_000,
     )
     base_revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from meetings.forms import MarkdownField
 from meetings.models import Suggestion, SuggestionComment
 from resources.models import Resource
 
@@ -16,7 +17,7 @@ class SuggestForm(forms.Form):
             attrs={"placeholder": "https://arxiv.org/abs/2106.09685", "autocomplete": "off"}
         ),
     )
-    pitch = forms.CharField(
+    pitch = MarkdownField(
         label="Pitch",
         required=False,
         max_length=Suggestion.PITCH_MAX_LENGTH,
@@ -27,7 +28,7 @@ class SuggestForm(forms.Form):
 
 
 class SuggestionEditForm(forms.Form):
-    pitch = forms.CharField(
+    pitch = MarkdownField(
         label="Pitch",
         required=False,
         max_length=Suggestion.PITCH_MAX_LENGTH,
@@ -38,7 +39,7 @@ class SuggestionEditForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = MarkdownField(
         label="Comment",
         max_length=SuggestionComment.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from meetings.forms import MarkdownField
+
 User = get_user_model()
 
 
@@ -23,7 +25,7 @@ class ResearchDropForm(forms.Form):
 
 
 class ResearchEditForm(forms.Form):
-    text = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = MarkdownField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
     resource = forms.TypedChoiceField(
         label="Linked resource",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar, Conference, Event
 
 from meetings.models import Meeting, Series, Talk, User
+from meetings.text import clean_text
 
 PRODID = "-//clubsite//speaker rota//EN"
 # Older meetings rarely matter to a calendar app and only make the feed heavy.
@@ -52,9 +53,10 @@ def _event(meeting: Meeting, *, with_series: bool = False) -> Event:
         uid=meeting_uid(meeting),
         start=meeting.start.astimezone(zone),
         end=(meeting.start + meeting.duration).astimezone(zone),
-        summary=_summary(meeting, talks, with_series=with_series),
-        description="\n".join(lines),
-        location=meeting.location or None,
+        # Rows stored before issue 13 may hold control characters iCalendar forbids.
+        summary=clean_text(_summary(meeting, talks, with_series=with_series)),
+        description=clean_text("\n".join(lines)),
+        location=clean_text(meeting.location) or None,
         url=url,
         stamp=timezone.now(),
         last_modified=modified,
@@ -67,7 +69,7 @@ def _event(meeting: Meeting, *, with_series: bool = False) -> Event:
 
 
 def _calendar(name: str, uid: str, meetings: list[Meeting], *, with_series: bool, zone: str = "") -> bytes:
-    calendar = Calendar.new(prodid=PRODID, name=name, uid=uid)
+    calendar = Calendar.new(prodid=PRODID, name=clean_text(name), uid=uid)
     if zone:
         calendar.add("X-WR-TIMEZONE", zone)
     for meeting in meetings:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,6 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +17,7 @@ from meetings.forms.accounts import InvitationAcceptForm, InvitationForm, Profil
 from meetings.forms.tokens import ApiTokenForm
 from meetings.models import ApiToken, Invitation
 from meetings.services import accounts, tokens
+from meetings.views.common import next_or
 
 User = get_user_model()
 
@@ -29,9 +30,7 @@ def theme_set(request):
         return HttpResponseBadRequest("Choose a theme: auto, light or dark.", content_type="text/plain")
     if request.user.is_authenticated:
         accounts.account_theme_set(user=request.user, theme=theme)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("dashboard")
+    target = next_or(request, reverse("dashboard"))
     # site.js applies the theme in place and asks for no redirect.
     response = HttpResponse(status=204) if request.headers.get("X-Theme-Fetch") else redirect(target)
     if not request.user.is_authenticated:
@@ -152,3 +151,16 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def signin_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the sign-in page's message, 429 and Retry-After."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": minutes, "limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response

@@ -2,6 +2,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -20,3 +21,17 @@ def refuse(request, perm: str, obj=None, message: str = "You may not do that her
 def favicon(request):
     """/favicon.ico, which browsers ask for whatever the page links: the SVG icon WhiteNoise serves."""
     return redirect(static("img/favicon.svg"))
+
+
+def next_or(request, default: str) -> str:
+    """The posted `next` address if it is a path on this site, else `default`.
+
+    A path only: redirect() takes anything else for a view name to reverse, and "2021-02-30T25:61"
+    made it raise NoReverseMatch, a 500 (issue 13); another host is an open redirect.
+    """
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

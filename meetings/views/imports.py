@@ -9,6 +9,7 @@ from meetings.forms.imports import ImportConfirmForm, ImportForm, options_sign, 
 from meetings.models import Series
 from meetings.services.exporter import markdown_export
 from meetings.services.importer import ImportFailed, markdown_import
+from meetings.throttles import rate_limited
 from meetings.views.common import refuse
 
 
@@ -29,6 +30,7 @@ def _series_or_none(request, slug):
 
 
 @login_required
+@rate_limited("import", what="previewed imports", methods=("POST",))
 def series_import(request, slug=None):
     series = _series_or_none(request, slug)
     if denied := refuse(

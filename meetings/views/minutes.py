@@ -13,12 +13,11 @@ from django.views.decorators.http import require_POST
 from meetings import selectors
 from meetings.forms.meetings import KIND_SLUGS, MinutesEditForm
 from meetings.forms.research import ResearchAddForm
-from meetings.markdown import render_markdown
+from meetings.markdown import markdown_problem, render_markdown
 from meetings.models import MinutesRevision
 from meetings.services import minutes as minutes_services
+from meetings.throttles import rate_limited
 from meetings.views.common import refuse
-
-PREVIEW_MAX_CHARS = 200_000
 
 
 def _kind(kind_slug: str) -> str:
@@ -149,13 +148,15 @@ def minutes_edit(request, slug, pk, kind_slug):
 
 
 @require_POST
+@rate_limited("preview", what="previewed Markdown", methods=("POST",))
 def markdown_preview(request):
     """Render Markdown for the editor's live preview (members only; nothing is stored)."""
     if not (request.user.is_authenticated and request.user.is_active):
         return HttpResponse("Sign in to preview.", status=403, content_type="text/plain")
     text = request.POST.get("body", "")
-    if len(text) > PREVIEW_MAX_CHARS:
-        return HttpResponseBadRequest("Too long to preview.", content_type="text/plain")
+    problem = markdown_problem(text)
+    if problem:
+        return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
     return HttpResponse(render_markdown(text))
 
 

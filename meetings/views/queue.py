@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from meetings import selectors, selectors_queue
@@ -26,7 +26,7 @@ from meetings.forms.queue import (
 )
 from meetings.models import Suggestion, SuggestionComment
 from meetings.services import queue
-from meetings.views.common import refuse
+from meetings.views.common import next_or, refuse
 
 PAGE_SIZE = 25
 
@@ -177,10 +177,7 @@ def suggestion_detail(request, slug, pk):
 
 
 def _next(request, suggestion) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return suggestion.get_absolute_url()
+    return next_or(request, suggestion.get_absolute_url())
 
 
 @login_required

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,7 +23,7 @@ from meetings.forms.rota import (
 )
 from meetings.models import Meeting, Series, SkipDate, SwapRequest, Talk
 from meetings.services import calendars, rota
-from meetings.views.common import refuse
+from meetings.views.common import next_or, refuse
 
 User = get_user_model()
 
@@ -38,10 +37,7 @@ def _rota_url(series: Series) -> str:
 
 
 def _next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return next_or(request, default)
 
 
 # The rota page

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meetings.api import fields
-from meetings.api.serializers import MAX_MARKDOWN, UserRefSerializer
+from meetings.api.serializers import UserRefSerializer
 from resources.models import Mention, Resource
 from resources.selectors import SORTS
 from resources.services.links import InvalidLink, parse_link
@@ -146,7 +146,7 @@ class ResourceUpdateSerializer(serializers.Serializer):
     tags = fields.TextList(
         max_item_length=100, max_length=MAX_TAGS, required=False, help_text="Replaces the tags."
     )
-    notes = fields.Text(max_length=MAX_MARKDOWN, allow_blank=True, required=False, help_text="Markdown.")
+    notes = fields.Markdown(allow_blank=True, required=False, help_text="Markdown.")
 
 
 class ResourceCreateSerializer(ResourceUpdateSerializer):
@@ -196,9 +196,7 @@ class ReadingListDetailSerializer(ReadingListSerializer):
 
 class ReadingListCreateSerializer(serializers.Serializer):
     title = fields.Text(max_length=200)
-    description = fields.Text(
-        max_length=MAX_MARKDOWN, allow_blank=True, required=False, help_text="Markdown."
-    )
+    description = fields.Markdown(allow_blank=True, required=False, help_text="Markdown.")
     series = fields.Text(
         max_length=80, allow_null=True, required=False, validators=[fields.SLUG], help_text="A series' slug."
     )
@@ -213,7 +211,7 @@ class ReadingListAddSerializer(serializers.Serializer):
         validators=[_validate_link],
         help_text="A link: added to the library too.",
     )
-    note = fields.Text(max_length=MAX_MARKDOWN, allow_blank=True, required=False, help_text="Markdown.")
+    note = fields.Markdown(allow_blank=True, required=False, help_text="Markdown.")
 
     def validate(self, data):
         if ("resource" in data) == ("url" in data):

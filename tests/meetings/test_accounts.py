@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -639,7 +640,9 @@ def test_setup_site_first_run_creates_organiser_with_working_password(db):
     password = re.search(r"^\s+password: (\S+)$", output, re.MULTILINE).group(1)
     organiser = User.objects.get(username="organiser")
     assert (organiser.is_staff, organiser.is_superuser, organiser.display_name) == (True, True, "Organiser")
-    assert authenticate(username="organiser", password=password) == organiser
+    # django-axes counts sign-ins per address, so authenticate() needs the request.
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="organiser", password=password) == organiser
     assert "username: organiser" in output
 
 

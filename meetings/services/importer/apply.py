@@ -15,7 +15,7 @@ from django.db.models import Max, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from meetings.markdown import render_markdown
+from meetings.markdown import MarkdownRefused, render_markdown
 from meetings.models import Meeting, MeetingSection, ResearchItem, ResearchItemEvent, Series, Talk
 from meetings.services.importer.parse import (
     AGENDA,
@@ -121,6 +121,8 @@ def markdown_import(
                 raise _DryRun
     except _DryRun:
         pass
+    except MarkdownRefused as refused:  # a research item's text (sections are checked when parsed)
+        raise ImportFailed(str(refused)) from None
     return result
 
 

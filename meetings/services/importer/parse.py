@@ -15,7 +15,8 @@ from datetime import date, time
 
 import yaml
 
-from meetings.markdown import extract_links
+from meetings.markdown import extract_links, markdown_problem
+from meetings.text import clean_text
 from resources.services.links import InvalidLink, infer_kind, parse_link
 
 # Section kinds: the four MeetingSection kinds, the two Minutes kinds, the agenda, and two
@@ -443,6 +444,9 @@ class _Parser:
     def __init__(self, text: str, *, source: str, year: int | None):
         if "\x00" in text:
             raise ImportFailed("the file holds NUL bytes: it is not a text document", source=source, line=1)
+        # Other control characters (pasted from PDFs and terminals) are dropped: feeds and
+        # calendars cannot carry them.
+        text = clean_text(text)
         text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         self.lines = text.split("\n")
         self.source = source
@@ -965,6 +969,9 @@ class _Parser:
                     if section.kind in (MATERIALS, DESCRIPTION) and re.search(r"recording", label, re.I):
                         meeting.recording_url = meeting.recording_url or href
             section.body = rewritten
+            problem = markdown_problem(rewritten)
+            if problem:
+                self.fail(section.first_line, problem)
             seen = set()
             for href in extract_links(rewritten):
                 try:

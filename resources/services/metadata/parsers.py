@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date
 
+from meetings.text import clean_deep
 from resources.services.links import parse_arxiv, parse_doi
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -142,7 +143,8 @@ def record(**fields) -> dict:
         "doi": "",
     }
     base.update(fields)
-    return base
+    # A control character in a fetched title once broke every feed showing it (issue 13).
+    return clean_deep(base)
 
 
 # --- arXiv Atom --------------------------------------------------------------------------------
