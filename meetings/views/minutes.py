@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from meetings.forms.research import ResearchAddForm
 from meetings.markdown import render_markdown
 from meetings.models import MinutesRevision
 from meetings.services import minutes as minutes_services
-from meetings.views.common import refuse
+from meetings.views.common import bad_request, refuse
 
 PREVIEW_MAX_CHARS = 200_000
 
@@ -155,7 +155,7 @@ def markdown_preview(request):
         return HttpResponse("Sign in to preview.", status=403, content_type="text/plain")
     text = request.POST.get("body", "")
     if len(text) > PREVIEW_MAX_CHARS:
-        return HttpResponseBadRequest("Too long to preview.", content_type="text/plain")
+        return HttpResponse("Too long to preview.", status=400, content_type="text/plain")
     return HttpResponse(render_markdown(text))
 
 
@@ -171,7 +171,7 @@ def minutes_history(request, slug, pk, kind_slug):
         try:
             old, new = numbers[int(a)], numbers[int(b)]
         except (KeyError, ValueError):
-            return HttpResponseBadRequest("Choose two revisions of this document to compare.")
+            return bad_request(request, "Choose two revisions of this document to compare.")
         diff = {
             "old": old,
             "new": new,
@@ -207,7 +207,7 @@ def minutes_restore(request, slug, pk, kind_slug):
         number = int(request.POST.get("number", ""))
         result = minutes_services.minutes_restore(minutes=minutes, number=number, by=request.user)
     except (ValueError, MinutesRevision.DoesNotExist):
-        return HttpResponseBadRequest("Choose a revision of this document to restore.")
+        return bad_request(request, "Choose a revision of this document to restore.")
     messages.success(request, f"Revision {number} restored as revision {result.minutes.revision}.")
     return redirect(reverse("minutes-history", kwargs={"slug": slug, "pk": pk, "kind_slug": kind_slug}))
 
