@@ -71,7 +71,7 @@ class _Finder(HTMLParser):
             self.findings.append(f"<{tag}>")
         elif tag == "meta" and "http-equiv" in values:
             self.findings.append(f"<meta http-equiv={values['http-equiv']!r}>")
-        elif tag == "link" and not values.get("href", "").startswith("/"):
+        elif tag == "link" and not re.match(r"^/[^/\\]", values.get("href", "")):
             self.findings.append(f"<link href={values.get('href')!r}>")
         for name, value in values.items():
             if (
