@@ -47,7 +47,7 @@ def load_vectors() -> list[str]:
 
 
 VECTORS = load_vectors()
-CHUNK = 25
+CHUNK = 40
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
