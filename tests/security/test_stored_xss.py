@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_httpserver import HTTPServer
 
 from meetings.models import Meeting, MeetingSection, Talk
 from meetings.services import queue
@@ -36,6 +35,7 @@ from resources.services.metadata import metadata_fetch
 from resources.services.metadata.http import ApiClient
 from resources.services.readinglists import readinglist_add, readinglist_note, readinglist_save
 from tests.factories import SeriesFactory, TalkFactory, UserFactory
+from tests.resources.test_metadata_fetch import api_server, apis  # noqa: F401 (fixtures)
 from tests.security.html_check import script_findings
 
 VECTORS_FILE = Path(__file__).with_name("xss_vectors.txt")
@@ -454,24 +454,12 @@ def _crossref_work(doi: str, title: str, authors: list[str], abstract: str) -> b
     return json.dumps({"status": "ok", "message-type": "work", "message": message}).encode()
 
 
-@pytest.fixture
-def malicious_apis(settings):
-    server = HTTPServer(threaded=True)
-    server.start()
-    settings.ARXIV_API_URL = server.url_for("/api/query")
-    settings.CROSSREF_API_URL = server.url_for("/crossref")
-    settings.DOI_RESOLVER_URL = server.url_for("/doi")
-    settings.DATACITE_API_URL = server.url_for("/datacite")
-    settings.ARXIV_MIN_INTERVAL = 0
-    settings.METADATA_RETRIES = 0
-    yield server
-    server.clear()
-    server.stop()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_fetched_metadata(malicious_apis, settings):
+def test_fetched_metadata(apis, settings):  # noqa: F811 (the fixture imported above)
+    """The local API server of the metadata tests, playing a malicious arXiv and Crossref."""
     settings.QUEUE_SUGGESTIONS_PER_WEEK = 10_000
+    settings.METADATA_RETRIES = 0
+    malicious_apis = apis
     club = Club()
     titles, names = packed(300), packed(120)
     bodies = ["\n".join(chunk) for chunk in chunks(VECTORS, 10)]
