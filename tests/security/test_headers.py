@@ -73,6 +73,9 @@ def test_templates_hold_nothing_the_policy_refuses(path):
     styles = re.findall(r"\sstyle\s*=", text) + re.findall(r"<style\b", text)
     javascript_urls = re.findall(r"javascript:", text)
 
+    # Only HTML the Markdown renderer stored (a *_html field) is ever marked safe.
+    unsafe = [v for v in re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe", text) if not v.endswith("_html")]
+    assert unsafe == []
     assert inline_scripts == []
     assert handlers == []
     assert styles == []

@@ -288,7 +288,18 @@ def test_series_name_and_description(club):
     for series in all_series:
         assert series.description_html
         club.pages(club.url("series-detail", slug=series.slug), club.url("series-rota", slug=series.slug))
-        club.pages(club.url("series-edit", slug=series.slug))
+        # The organisers' pages, whose forms name the series (the import form's help text did,
+        # unescaped, until the series name was found here).
+        club.pages(
+            club.url("series-edit", slug=series.slug),
+            club.url("series-import", slug=series.slug),
+            club.url("series-members", slug=series.slug),
+            club.url("series-rota-generate", slug=series.slug),
+            club.url("series-calendar-links", slug=series.slug),
+            club.url("series-queue", slug=series.slug),
+            club.url("readinglist-create"),
+            club.url("rota-availability"),
+        )
         club.calendar(club.url("series-calendar", slug=series.slug), events=1)
 
 
