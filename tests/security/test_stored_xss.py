@@ -422,6 +422,7 @@ def test_display_names(club):
         visitor=True,
     )
     club.pages(club.url("series-members", slug=club.series.slug))
+    club.feed(club.url("series-queue-feed", slug=club.series.slug), entries=1)  # "suggested by ..."
     for person in people[:3]:
         client = Client()
         client.force_login(person)
