@@ -379,7 +379,14 @@ def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
         html = _new_markdown().convert(text)
     except RecursionError:
         raise MarkdownRefused("This text is nested too deeply to render.") from None
-    return _label_task_boxes(_cleaner(id_prefix).clean(html))
+    return _label_task_boxes(_CONTROL.sub("", _cleaner(id_prefix).clean(html)))
+
+
+# Python-Markdown's placeholders (STX ... ETX) can survive into the output, e.g. the footnotes'
+# non-breaking-space marker when a footnote ends in a link whose address swallows it. XML feeds
+# cannot carry them (a 500), and they mean nothing: removed from the sanitised HTML, where a
+# removed character can never form markup (every "<" of the text is already "&lt;").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # A task list's read-only checkbox needs an accessible name; it says what it shows. Added after

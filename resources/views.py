@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from meetings.forms import add_service_errors
 from meetings.selectors import series_visible_to
 from meetings.throttles import rate_limited
-from meetings.views.common import next_or, refuse
+from meetings.views.common import bad_request, next_or, refuse
 from resources import selectors
 from resources.forms import (
     ReadingListAddForm,
@@ -174,7 +174,7 @@ def resource_add_to_list(request, pk):
             user=request.user, pk=int(request.POST.get("list", ""))
         )
     except ValueError:
-        return HttpResponseBadRequest("Choose a reading list.")
+        return bad_request(request, "Choose a reading list.")
     if denied := refuse(
         request, "resources.change_readinglist", reading_list, "Only the series' members edit its lists."
     ):
@@ -220,7 +220,7 @@ def tags(request):
         try:
             tag = get_object_or_404(visible_tags, pk=int(request.POST.get("tag", "")))
         except ValueError:
-            return HttpResponseBadRequest("Choose a tag to rename.")
+            return bad_request(request, "Choose a tag to rename.")
         form = TagRenameForm(request.POST)
         if form.is_valid():
             try:
@@ -414,7 +414,7 @@ def readinglist_move(request, pk, item_pk):
         return denied
     direction = request.POST.get("direction")
     if direction not in ("up", "down", "top", "bottom"):
-        return HttpResponseBadRequest("direction must be up, down, top or bottom.")
+        return bad_request(request, "direction must be up, down, top or bottom.")
     readinglists.readinglist_move(item=item, direction=direction)
     return redirect(f"{reading_list.get_absolute_url()}#item-{item.pk}")
 
@@ -458,7 +458,7 @@ def readinglist_export(request, pk, fmt):
             exports.markdown_export(reading_list, items), content_type="text/markdown; charset=utf-8"
         )
     else:
-        return HttpResponseBadRequest("Export as bib, json or md.")
+        return bad_request(request, "Export as bib, json or md.")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

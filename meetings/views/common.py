@@ -1,6 +1,6 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
@@ -35,3 +35,8 @@ def next_or(request, default: str) -> str:
     ):
         return target
     return default
+
+
+def bad_request(request, message: str):
+    """A 400 page saying what was wrong; the message is escaped by the template (issue 13, finding 1)."""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from meetings.markdown import markdown_problem, render_markdown
 from meetings.models import MinutesRevision
 from meetings.services import minutes as minutes_services
 from meetings.throttles import rate_limited
-from meetings.views.common import refuse
+from meetings.views.common import bad_request, refuse
 
 
 def _kind(kind_slug: str) -> str:
@@ -156,7 +156,7 @@ def markdown_preview(request):
     text = request.POST.get("body", "")
     problem = markdown_problem(text)
     if problem:
-        return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(render_markdown(text))
 
 
@@ -172,7 +172,7 @@ def minutes_history(request, slug, pk, kind_slug):
         try:
             old, new = numbers[int(a)], numbers[int(b)]
         except (KeyError, ValueError):
-            return HttpResponseBadRequest("Choose two revisions of this document to compare.")
+            return bad_request(request, "Choose two revisions of this document to compare.")
         diff = {
             "old": old,
             "new": new,
@@ -208,7 +208,7 @@ def minutes_restore(request, slug, pk, kind_slug):
         number = int(request.POST.get("number", ""))
         result = minutes_services.minutes_restore(minutes=minutes, number=number, by=request.user)
     except (ValueError, MinutesRevision.DoesNotExist):
-        return HttpResponseBadRequest("Choose a revision of this document to restore.")
+        return bad_request(request, "Choose a revision of this document to restore.")
     messages.success(request, f"Revision {number} restored as revision {result.minutes.revision}.")
     return redirect(reverse("minutes-history", kwargs={"slug": slug, "pk": pk, "kind_slug": kind_slug}))
 

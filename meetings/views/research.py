@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,7 +12,7 @@ from meetings.forms import add_service_errors
 from meetings.forms.research import ResearchAddForm, ResearchDropForm, ResearchEditForm
 from meetings.models import ResearchItem
 from meetings.services import research
-from meetings.views.common import refuse
+from meetings.views.common import bad_request, refuse
 from resources.models import Resource
 from resources.selectors import resources_visible_to
 
@@ -85,7 +85,7 @@ def research_status(request, pk):
         return denied
     status = request.POST.get("status", "")
     if status not in (ResearchItem.Status.OPEN, ResearchItem.Status.DONE):
-        return HttpResponseBadRequest("status must be open or done (drop an item with a reason instead).")
+        return bad_request(request, "status must be open or done (drop an item with a reason instead).")
     item = research.research_item_set_status(item=item, status=status, by=request.user)
     if request.htmx:
         return _render_item(request, item, carried=request.POST.get("carried") == "1")
@@ -169,7 +169,7 @@ def research_move(request, pk):
         return denied
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
-        return HttpResponseBadRequest("direction must be up or down.")
+        return bad_request(request, "direction must be up or down.")
     research.research_item_move(item=item, direction=direction)
     return _back(item)
 
@@ -191,11 +191,11 @@ def research_board(request):
         assignee_username = who[:150]
     status = get.get("status", "open")
     if status not in [*ResearchItem.Status.values, "all"]:
-        return HttpResponseBadRequest("status must be open, done, dropped or all.")
+        return bad_request(request, "status must be open, done, dropped or all.")
     try:
         meeting_id = int(get["meeting"]) if get.get("meeting") else None
     except ValueError:
-        return HttpResponseBadRequest("meeting must be a meeting number.")
+        return bad_request(request, "meeting must be a meeting number.")
     meeting = None
     if meeting_id is not None:
         # Only a meeting the user may see: its title and series are printed (issue 13, finding 2).

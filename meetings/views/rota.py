@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -23,7 +23,7 @@ from meetings.forms.rota import (
 )
 from meetings.models import Meeting, Series, SkipDate, SwapRequest, Talk
 from meetings.services import calendars, rota
-from meetings.views.common import next_or, refuse
+from meetings.views.common import bad_request, next_or, refuse
 
 User = get_user_model()
 
@@ -181,7 +181,7 @@ def rota_reassign(request, slug, pk):
         return denied
     form = ReassignForm(request.POST, people=selectors.people_who_may_read(series=meeting.series))
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose a member.")
+        return bad_request(request, "Choose a member.")
     speaker = form.cleaned_data["speaker"]
     if failed := _back_to_rota(
         request, meeting, lambda: rota.rota_reassign(meeting=meeting, speaker=speaker, by=request.user)
@@ -378,13 +378,13 @@ def rota_availability(request):
             try:
                 rota.unavailability_remove(user=user, pk=int(request.POST.get("pk", "")))
             except ValueError:
-                return HttpResponseBadRequest("pk must be a number.")
+                return bad_request(request, "pk must be a number.")
             messages.success(request, "Date removed.")
             return redirect("rota-availability")
         elif action in ("opt-in", "opt-out"):
             series = next((s for s in pools if str(s.pk) == request.POST.get("series")), None)
             if series is None:
-                return HttpResponseBadRequest("You do not belong to that series.")
+                return bad_request(request, "You do not belong to that series.")
             rota.speaker_pool_set(series=series, user=user, opted_in=action == "opt-in")
             messages.success(
                 request,
@@ -392,7 +392,7 @@ def rota_availability(request):
             )
             return redirect("rota-availability")
         elif action != "add":
-            return HttpResponseBadRequest("Unknown action.")
+            return bad_request(request, "Unknown action.")
     incoming, outgoing = selectors_rota.swap_requests_for(user=user)
     return render(
         request,

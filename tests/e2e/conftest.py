@@ -70,20 +70,45 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy refused, as a console error the fixture
+# collects (the browser itself logs "Refused to ..." for most, not all, kinds of violation).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+def is_csp_violation(message) -> bool:
+    text = message.text
+    return message.type == "error" and (text.startswith("CSP violation") or text.startswith("Refused to"))
+
+
 @pytest.fixture
 def new_context(browser, live_server):
-    """Open browser contexts (separate cookies and localStorage), all closed after the test."""
-    contexts = []
+    """Open browser contexts (separate cookies and localStorage), all closed after the test.
+
+    A test fails if any page broke the Content-Security-Policy (issue 13): the site's own pages
+    must work with it on, so a violation is a bug in a template or a script.
+    """
+    contexts, violations = [], []
 
     def open_context():
         context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on(
+            "console", lambda message: violations.append(message.text) if is_csp_violation(message) else None
+        )
         contexts.append(context)
         return context
 
     yield open_context
     for context in contexts:
         context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))
 
 
 @pytest.fixture

@@ -1,0 +1,60 @@
+"""The query parameters each page reads, by URL name: test_reflected.py sends a vector to each.
+
+Kept by hand, checked by the test: a page that reads a parameter not listed here fails
+test_every_query_parameter_a_page_reads_is_listed (add it), and a listed parameter no page
+reads any more fails it too (remove it). Pages that read none are not listed.
+"""
+
+QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "api-meeting-detail": ("format",),
+    "api-meeting-list": ("format", "page", "page_size"),
+    "api-minutes": ("format",),
+    "api-readinglist-detail": ("format",),
+    "api-readinglist-list": ("format", "page", "page_size"),
+    "api-recap": ("format",),
+    "api-research-detail": ("format",),
+    "api-research-list": ("assignee", "format", "meeting", "page", "page_size", "series", "status"),
+    "api-resource-detail": ("format",),
+    "api-resource-list": (
+        "added_after",
+        "added_by",
+        "format",
+        "health",
+        "kind",
+        "page",
+        "page_size",
+        "q",
+        "series",
+        "sort",
+        "tag",
+    ),
+    "api-schema": ("format", "lang", "version"),
+    "api-series-detail": ("format",),
+    "api-series-list": ("format", "page", "page_size"),
+    "api-series-rota": ("format", "page", "page_size"),
+    "api-series-suggestions": (
+        "format",
+        "kind",
+        "page",
+        "page_size",
+        "state",
+        "tag",
+        "unvoted",
+        "would_present",
+    ),
+    "api-suggestion-detail": ("format",),
+    "library": ("added_by", "health", "kind", "page", "q", "series", "sort", "tag"),
+    "link-health": ("page", "show"),
+    "login": ("next",),
+    "meeting-detail": ("saved",),
+    "minutes-history": ("a", "b"),
+    "my-talks-calendar": ("download",),
+    "readinglist-create": ("series",),
+    "research-board": ("assignee", "meeting", "page", "series", "status"),
+    "resource-add": ("kind", "tags", "title", "url"),
+    "search": ("q",),
+    "series-calendar": ("download",),
+    "series-calendar-private": ("download",),
+    "series-detail": ("page",),
+    "series-queue": ("kind", "page", "state", "tag", "unvoted", "would_present"),
+}
