@@ -327,7 +327,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["meetings.api.permissions.RulesPermission"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "meetings.api.renderers.ApiBrowsableRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
