@@ -442,6 +442,8 @@ class ResearchItem(models.Model):
         indexes = [
             models.Index(fields=["status", "assignee"]),
             models.Index(fields=["meeting", "position"]),
+            # The meeting page's "still open from earlier meetings": open items per meeting.
+            models.Index(fields=["meeting", "status"], name="research_item_meeting_status"),
         ]
         constraints = [
             models.CheckConstraint(
