@@ -138,7 +138,10 @@ def _data() -> dict:
         "oldest": meetings.first().pk,
         "newest": meetings.last().pk,
         "resource": Resource.objects.filter(audience=Resource.Audience.PUBLIC).order_by("-pk").first().pk,
-        "list": ReadingList.objects.filter(series=series, is_public=True).first().pk,
+        "list": ReadingList.objects.filter(series__visibility="public", is_public=True)
+        .order_by("pk")
+        .first()
+        .pk,
         "tags": tags,
     }
 
