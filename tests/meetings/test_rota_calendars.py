@@ -226,7 +226,10 @@ def test_series_calendar_is_cached_and_answers_304_until_the_series_changes(club
     assert changed["ETag"] != etag
 
     TalkFactory(
-        meeting=MeetingFactory(series=club, start=meeting.start), speaker=None, guest_name="Ada Guest"
+        meeting=MeetingFactory(series=club, start=meeting.start),
+        speaker=None,
+        guest_name="Ada Guest",
+        title="Talk 5",
     )
     added = client.get(url, HTTP_IF_NONE_MATCH=changed["ETag"])
     assert added.status_code == 200
