@@ -25,7 +25,7 @@ def drop_gin(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("resources", "0006_visibility"),
+        ("resources", "0007_metadata_pending_states"),
     ]
 
     operations = [
