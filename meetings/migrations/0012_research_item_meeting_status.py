@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('meetings', '0011_search_documents'),
-        ('resources', '0007_search_documents'),
+        ('resources', '0008_search_documents'),
     ]
 
     operations = [
