@@ -5,11 +5,14 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from meetings.search_document import SearchDocument
 
 
 class User(AbstractUser):
@@ -169,6 +172,14 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("title", "A"), ("agenda", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
+
     class Meta:
         ordering = [models.F("start").asc(nulls_last=True), "sequence", "pk"]
         indexes = [models.Index(fields=["series", "start"])]
@@ -229,6 +240,14 @@ class Talk(models.Model):
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("title", "A"), ("guest_name", "C")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
+
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
@@ -278,6 +297,14 @@ class Minutes(models.Model):
     )
     # Claimed by a conditional UPDATE so the email goes out once, however often the task runs.
     publish_email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("body", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name_plural = "minutes"
@@ -402,11 +429,21 @@ class ResearchItem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("text", "A"), ("drop_reason", "C")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
+
     class Meta:
         ordering = ["position", "pk"]
         indexes = [
             models.Index(fields=["status", "assignee"]),
             models.Index(fields=["meeting", "position"]),
+            # The meeting page's "still open from earlier meetings": open items per meeting.
+            models.Index(fields=["meeting", "status"], name="research_item_meeting_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -483,6 +520,14 @@ class MeetingSection(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     import_key = models.CharField(max_length=200, blank=True)
+
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("heading", "A"), ("body", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["position", "pk"]

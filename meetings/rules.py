@@ -90,9 +90,13 @@ def is_organiser(user, obj):
 
 @rules.predicate
 def is_any_organiser(user):
+    """Organises some series. Asked by several permissions on one page, so it is asked of the
+    database once per user object (one request's request.user)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return user.organised_series.exists()
+    if not hasattr(user, "_is_any_organiser"):
+        user._is_any_organiser = user.organised_series.exists()
+    return user._is_any_organiser
 
 
 @rules.predicate

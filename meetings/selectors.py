@@ -1,7 +1,8 @@
 """Reads with joins and filters, so each page's query count is owned here."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -238,20 +239,42 @@ def _research_items_qs():
     )
 
 
-def research_items_for_meeting(*, meeting: Meeting):
-    """The meeting page's items in one query: (raised here, in order; still open from earlier meetings)."""
+CARRIED_OVER_SHOWN = 20
+
+
+def research_items_for_meeting(*, meeting: Meeting, carried_limit: int = CARRIED_OVER_SHOWN):
+    """The meeting page's items: (raised here, in order; the most recent `carried_limit` still open
+    from earlier meetings, newest meeting first; how many more are open from earlier meetings).
+
+    One query whatever the series' age (with the events' prefetch): the carried-over rows are
+    numbered newest first and counted within their partition (window functions), so a meeting after
+    ten years of open items shows twenty and "and 1,440 more", never all of them.
+    """
     earlier = Q(meeting__start__isnull=False) | Q(meeting__sequence__lt=meeting.sequence)
     if meeting.start is not None:
         earlier = Q(meeting__start__lt=meeting.start)
     carried_q = Q(meeting__series_id=meeting.series_id, status="open") & earlier & ~Q(meeting=meeting)
+    own_expr = Case(When(meeting_id=meeting.pk, then=Value(True)), default=Value(False))
+    newest_first = [
+        F("meeting__start").desc(nulls_last=True),
+        F("meeting__sequence").desc(),
+        "position",
+        "pk",
+    ]
     items = list(
         _research_items_qs()
         .filter(Q(meeting=meeting) | carried_q)
-        .order_by(F("meeting__start").asc(nulls_last=True), "meeting__sequence", "position", "pk")
+        .annotate(
+            is_own=own_expr,
+            carried_rank=Window(RowNumber(), partition_by=[own_expr], order_by=newest_first),
+            carried_total=Window(Count("pk"), partition_by=[own_expr]),
+        )
+        .filter(Q(is_own=True) | Q(carried_rank__lte=carried_limit))
     )
-    own = [item for item in items if item.meeting_id == meeting.pk]
-    carried = [item for item in items if item.meeting_id != meeting.pk]
-    return own, carried
+    own = sorted((item for item in items if item.is_own), key=lambda item: (item.position, item.pk))
+    carried = sorted((item for item in items if not item.is_own), key=lambda item: item.carried_rank)
+    more = carried[0].carried_total - len(carried) if carried else 0
+    return own, carried, more
 
 
 def research_board(

@@ -93,3 +93,20 @@ class TagMergeForm(forms.Form):
         label="Merge these tags", max_length=1000, help_text="Comma-separated names of the tags to fold in."
     )
     target = forms.CharField(label="into this tag", max_length=100)
+
+
+class SearchForm(forms.Form):
+    """The search page's question and filters; a bad date or an unknown kind is a clear error."""
+
+    q = forms.CharField(label="Search", max_length=200, required=False, strip=True)
+    kind = forms.ChoiceField(label="Kind", required=False)
+    series = forms.ChoiceField(label="Series", required=False)
+    after = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, series, **kwargs):
+        from resources.selectors_search import KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Everything"), *KINDS.items()]
+        self.fields["series"].choices = [("", "Any series"), *((s.slug, s.name) for s in series)]

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from meetings.search_document import SearchDocument
+
 
 class Resource(models.Model):
     """One link in the club's library: a paper, video, notebook, tutorial..."""
@@ -276,6 +278,14 @@ class ReadingListItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+
+    # Search (meetings/search_document.py): computed by the database, GIN-indexed on PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(("note", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["position", "pk"]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -137,7 +137,7 @@ def resources_search(*, qs, q: str):
 
         query = SearchQuery(q, search_type="websearch", config="english")
         return qs.filter(search_vector=query).annotate(
-            rank=SearchRank("search_vector", query),
+            rank=SearchRank(F("search_vector"), query),
             snippet=_headline("search_text", query, max_fragments=2, fragment_delimiter=" … "),
         )
     for word in _search_words(q):

@@ -19,10 +19,12 @@ from resources.forms import (
     ReadingListItemNoteForm,
     ResourceAddForm,
     ResourceEditForm,
+    SearchForm,
     TagMergeForm,
     TagRenameForm,
 )
 from resources.models import ReadingListItem, Resource
+from resources.selectors_search import SearchFilters, search_everything
 from resources.services import health as health_services
 from resources.services import library as library_services
 from resources.services import readinglists
@@ -257,27 +259,28 @@ def tags(request):
 
 @rate_limited("search", what="searched")
 def search(request):
-    q = request.GET.get("q", "").strip()[:200]
-    resources, minutes = [], []
-    if q:
-        qs = selectors.resources_filter(user=request.user, filters=selectors.LibraryFilters(q=q))
-        resources = list(qs[:20])
-        for resource in resources:
-            resource.snippet_html = selectors.snippet_html(
-                getattr(resource, "snippet", None) or resource.search_text, q
-            )
-        minutes = selectors.minutes_search(user=request.user, q=q)
-        for doc in minutes:
-            doc.snippet_html = selectors.snippet_html(doc.snippet, q)
+    form = SearchForm(request.GET or None, series=series_visible_to(request.user).order_by("name"))
+    page, q = None, ""
+    if form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        q = data["q"]
+        filters = SearchFilters(
+            q=q, kind=data["kind"], series=data["series"], after=data["after"], before=data["before"]
+        )
+        page = search_everything(user=request.user, filters=filters, page=request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "resources/search.html",
         {
+            "form": form,
             "q": q,
-            "resources": resources,
-            "minutes": minutes,
+            "page": page,
+            "query_without_page": query.urlencode(),
             "more_url": reverse("library") + "?" + urlencode({"q": q}),
         },
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

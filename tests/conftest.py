@@ -34,6 +34,14 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (calendars are cached by a fingerprint of their rows)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Tasks queued by the code under test run in-process, except in the real-worker tests."""
     if request.node.get_closest_marker("worker"):

@@ -1,12 +1,15 @@
 """iCalendar (RFC 5545) feeds: one per series, and a "my talks" feed per member."""
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 from icalendar import Calendar, Conference, Event
 
@@ -97,6 +100,56 @@ def series_calendar(*, series: Series) -> bytes:
     return _calendar(
         series.name, f"series-{series.pk}@{_host()}", meetings, with_series=False, zone=series.time_zone
     )
+
+
+# A calendar is rebuilt when its fingerprint changes; the hour bounds what no fingerprint sees
+# (a speaker renaming their account).
+CALENDAR_CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class CachedCalendar:
+    body: bytes
+    etag: str
+    last_modified: object
+
+
+def series_calendar_fingerprint(*, series: Series) -> tuple[str, object]:
+    """(a key that changes whenever the series' calendar would, the last change): one query.
+
+    Every write to a meeting saves its updated_at (auto_now), and the services that change its
+    talks bump it (rota, queue); talks added or removed also change their count and largest id.
+    The day is part of it, as the calendar covers a window that moves with the date.
+    """
+    since = timezone.now() - HISTORY
+    row = Meeting.objects.filter(series=series, start__gte=since).aggregate(
+        count=Count("pk", distinct=True),
+        last_id=Max("pk"),
+        changed=Max("updated_at"),
+        talk_count=Count("talks"),
+        last_talk=Max("talks__pk"),
+    )
+    parts = [
+        series.pk,
+        series.name,
+        series.time_zone,
+        settings.SITE_URL,
+        timezone.localdate().isoformat(),
+        *(row[key] for key in ("count", "last_id", "changed", "talk_count", "last_talk")),
+    ]
+    key = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return key, row["changed"] or series.created_at
+
+
+def series_calendar_cached(*, series: Series) -> CachedCalendar:
+    """series_calendar, built once per change (cache key from the fingerprint), with its ETag."""
+    key, changed = series_calendar_fingerprint(series=series)
+    cache_key = f"calendar:series:{series.pk}:{key}"
+    body = cache.get(cache_key)
+    if body is None:
+        body = series_calendar(series=series)
+        cache.set(cache_key, body, CALENDAR_CACHE_SECONDS)
+    return CachedCalendar(body=body, etag=f'"{key}"', last_modified=changed)
 
 
 def member_talks_calendar(*, user: User) -> bytes:

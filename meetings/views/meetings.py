@@ -100,7 +100,7 @@ def series_edit(request, slug):
 def meeting_detail(request, slug, pk, research_form=None, status=200):
     meeting = selectors.meeting_get_visible(user=request.user, slug=slug, pk=pk)
     can_add_research = request.user.has_perm("meetings.add_researchitem", meeting)
-    research_items, carried_over = selectors.research_items_for_meeting(meeting=meeting)
+    research_items, carried_over, carried_more = selectors.research_items_for_meeting(meeting=meeting)
     documents = {doc.kind: doc for doc in meeting.documents.all()}
     previous, following = selectors.meeting_neighbours(meeting=meeting)
     series = meeting.series
@@ -132,6 +132,7 @@ def meeting_detail(request, slug, pk, research_form=None, status=200):
             "materials": meeting_resources(meeting=meeting),
             "research_items": research_items,
             "carried_over": carried_over,
+            "carried_more": carried_more,
             "can_add_research": can_add_research,
             "can_change": can_add_research,
             "queue_papers": [talk for talk in talks if talk.suggestion],

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -420,18 +422,31 @@ def _ics(request, body: bytes, filename: str, *, private: bool) -> HttpResponse:
     return response
 
 
+def _series_ics(request, series, *, private: bool) -> HttpResponse:
+    """The series' calendar from the cache, or 304 Not Modified when the client has this version."""
+    cached = calendars.series_calendar_cached(series=series)
+    # HTTP dates have whole seconds.
+    changed = int(cached.last_modified.timestamp())
+    not_modified = get_conditional_response(request, etag=cached.etag, last_modified=changed)
+    response = not_modified or _ics(request, cached.body, f"{series.slug}.ics", private=private)
+    response["ETag"] = cached.etag
+    response["Last-Modified"] = http_date(changed)
+    if not_modified is not None:
+        response["Cache-Control"] = "private, max-age=300" if private else "public, max-age=300"
+    return response
+
+
 def series_calendar(request, slug):
     # Members-only series 404 for visitors here; calendar apps use the token address instead.
     series = selectors.series_get_visible(user=request.user, slug=slug)
-    body = calendars.series_calendar(series=series)
-    return _ics(request, body, f"{series.slug}.ics", private=not series.is_public)
+    return _series_ics(request, series, private=not series.is_public)
 
 
 def series_calendar_private(request, slug, token):
     series = Series.objects.filter(slug=slug).exclude(calendar_token="").first()
     if series is None or not secrets.compare_digest(series.calendar_token, token):
         raise Http404("No such calendar.")
-    return _ics(request, calendars.series_calendar(series=series), f"{series.slug}.ics", private=True)
+    return _series_ics(request, series, private=True)
 
 
 def _feed_links(request, path: str) -> dict:

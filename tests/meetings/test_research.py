@@ -1,9 +1,14 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings.models import ResearchItem, ResearchItemEvent
+from meetings.selectors import CARRIED_OVER_SHOWN
 from meetings.services import research
 from meetings.tasks import research_item_notify_assignee
 from resources.models import Mention, Resource
@@ -433,3 +438,35 @@ def test_other_member_client_sees_ticks_of_first(meeting, member, other_member):
     content = second.get(meeting.get_absolute_url()).content.decode()
 
     assert "ticked by Ada Lovelace" in content
+
+
+def test_carry_over_is_bounded_and_links_to_the_board(client, series, member):
+    latest = MeetingFactory(series=series, title="Latest", start=local(2031, 1, 6))
+
+    def grow(first_day: int, count: int):
+        # One earlier meeting per item, each with an open item.
+        for n in range(count):
+            earlier = MeetingFactory(series=series, start=local(2030, 1, 1) + timedelta(days=first_day + n))
+            research.research_items_add(meeting=earlier, text=f"open question {first_day + n}", by=member)
+
+    def page():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(latest.get_absolute_url())
+        assert response.status_code == 200
+        return response.content.decode(), len(captured.captured_queries)
+
+    grow(0, 3)
+    small, small_count = page()
+    grow(3, 30)
+    large, large_count = page()
+
+    assert small.count("still open since") == 3 and "more on" not in small
+    assert large.count("still open since") == CARRIED_OVER_SHOWN
+    # The most recent ones, newest first; the rest counted and linked.
+    assert "open question 32" in large and "open question 13" in large and "open question 12" not in large
+    assert large.index("open question 32") < large.index("open question 31")
+    assert (
+        f'and 13 more on <a href="/research/?series={series.slug}&amp;status=open">the research board</a>'
+        in large
+    )
+    assert small_count == large_count

@@ -184,3 +184,70 @@ def test_calendar_time_zone_other_than_the_sites(client):
     assert event["DTSTART"].params["TZID"] == "America/New_York"
     assert event.start.astimezone(UTC).hour == 16
     assert [tz.tz_name for tz in calendar.timezones] == ["America/New_York"]
+
+
+# Built once per change, cached; conditional GETs
+
+
+def test_series_calendar_is_cached_and_answers_304_until_the_series_changes(club, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.services.series import meeting_save
+
+    meeting = MeetingFactory(series=club, title="Kernels", start=datetime.now(UTC).replace(microsecond=0))
+    TalkFactory(meeting=meeting, speaker=member, title="RKHS")
+    url = reverse("series-calendar", kwargs={"slug": club.slug})
+    client = Client()
+
+    with CaptureQueriesContext(connection) as built:
+        first = client.get(url)
+    with CaptureQueriesContext(connection) as cached:
+        second = client.get(url)
+    etag = first["ETag"]
+
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content and b"SUMMARY:Kernels" in first.content
+    assert second["ETag"] == etag and first["Last-Modified"]
+    # The cached answer reads the series (and its organisers) and the fingerprint: no meetings, no talks.
+    assert len(cached.captured_queries) == 3 < len(built.captured_queries)
+
+    by_etag = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    assert by_etag.content == b"" and by_etag["ETag"] == etag
+
+    meeting.title = "Gaussian processes"
+    meeting_save(meeting=meeting)
+
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert b"SUMMARY:Gaussian processes" in changed.content and b"Kernels" not in changed.content
+    assert changed["ETag"] != etag
+
+    TalkFactory(
+        meeting=MeetingFactory(series=club, start=meeting.start),
+        speaker=None,
+        guest_name="Ada Guest",
+        title="Talk 5",
+    )
+    added = client.get(url, HTTP_IF_NONE_MATCH=changed["ETag"])
+    assert added.status_code == 200
+    assert "Speaker: Ada Guest: Talk 5" in [
+        str(e["DESCRIPTION"]).split("\n")[0] for e in _events(_parse(added))
+    ]
+
+
+def test_private_calendar_by_token_is_cached_per_series(client, private_series, member):
+    token = calendars.series_calendar_token(series=private_series)
+    MeetingFactory(series=private_series, title="Secret", start=datetime.now(UTC))
+    url = reverse("series-calendar-private", kwargs={"slug": private_series.slug, "token": token})
+
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200 and b"SUMMARY:Secret" in first.content
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "private, max-age=300"
+    wrong = reverse("series-calendar-private", kwargs={"slug": private_series.slug, "token": "x" * 20})
+    assert client.get(wrong, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404

@@ -2,6 +2,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings.services.minutes import minutes_save
@@ -634,3 +635,35 @@ def test_adopt_permanent_redirect_refuses_a_clash_and_visitors(client, member):
     assert "already in the library as “Already here”" in content
     resource.refresh_from_db()
     assert resource.url == "http://old.example.org/paper"
+
+
+def test_resource_page_asks_whether_the_user_organises_a_series_once(client, organiser, series):
+    resource = ResourceFactory(title="Kernel methods")
+    client.force_login(organiser)
+
+    def page():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(resource.get_absolute_url())
+        assert response.status_code == 200
+        organiser_checks = [
+            q
+            for q in captured.captured_queries
+            if q["sql"].startswith('SELECT 1 AS "a" FROM "meetings_series_organisers"')
+        ]
+        return response.content.decode(), len(captured.captured_queries), organiser_checks
+
+    small, small_count, small_checks = page()
+    for _ in range(10):
+        minutes_save(
+            meeting=MeetingFactory(series=series),
+            kind="minutes",
+            body=resource.url,
+            base_revision=0,
+            by=organiser,
+        )
+    large, large_count, large_checks = page()
+
+    assert "Kernel methods" in small and "Link health" in small and "Delete" in small
+    assert large.count(series.name) >= 10
+    assert len(small_checks) == len(large_checks) == 1
+    assert small_count == large_count
