@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0011_search_documents'),
+        ('meetings', '0013_search_documents'),
         ('resources', '0008_search_documents'),
     ]
 

@@ -31,7 +31,7 @@ def drop_gin(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("meetings", "0010_paper_queue"),
+        ("meetings", "0012_cache_table"),
     ]
 
     operations = [
