@@ -70,6 +70,10 @@ NOT_EXPORTED = {
     "meetings.apitoken": "secret: API token hashes (members make new tokens)",
     "meetings.invitation": "secret: invitation link hashes (organisers invite again)",
     "resources.hostthrottle": "transient: the workers' per-host request pacing",
+    "axes.accessattempt": "transient: recent failed sign-ins, for throttling (django-axes)",
+    "axes.accessattemptexpiration": "transient: when those failed sign-ins stop counting (django-axes)",
+    "axes.accessfailurelog": "operational: django-axes' log of failed sign-ins",
+    "axes.accesslog": "operational: django-axes' log of sign-ins",
     "resources.resourceholder": "derived: which series hold each resource, rebuilt on import from the "
     "mentions, talks, research items, reading lists and paper queues (resources/services/visibility.py)",
 }

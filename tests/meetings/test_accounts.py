@@ -663,9 +663,9 @@ def test_setup_site_json_gives_the_new_password_once(db):
     second = json.loads(run_setup_site("--no-demo", "--json"))
 
     assert first["username"] == "organiser" and first["demo"] is False
-    assert authenticate(username="organiser", password=first["password"]) == User.objects.get(
-        username="organiser"
-    )
+    assert authenticate(
+        RequestFactory().post("/accounts/login/"), username="organiser", password=first["password"]
+    ) == User.objects.get(username="organiser")
     assert second == {"username": "organiser", "password": None, "demo": False}
 
 
@@ -678,8 +678,11 @@ def test_organiser_password_sets_and_prints_a_new_password(db):
     new = re.search(r"^\s+password: (\S+)$", out.getvalue(), re.MULTILINE).group(1)
     organiser = User.objects.get(username="organiser")
     assert new != old
-    assert authenticate(username="organiser", password=new) == organiser
-    assert authenticate(username="organiser", password=old) is None
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="organiser", password=new)
+        == organiser
+    )
+    assert authenticate(RequestFactory().post("/accounts/login/"), username="organiser", password=old) is None
 
 
 def test_organiser_password_names_a_missing_account(db):
