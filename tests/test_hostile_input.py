@@ -124,7 +124,13 @@ def _status(client, name, args, kwargs) -> tuple[int, str]:
     return response.status_code, ""
 
 
-CASES = [key for key, _, _ in url_patterns()]
+# Known, not yet fixed: django-taggit's own admin "merge tags" view reads the posted tag ids
+# unchecked (staff only); strict, so fixing it turns this into a failure to remove.
+KNOWN = {"admin:taggit_tag_merge_tags": "django-taggit's admin merge view: ValueError on non-numeric ids"}
+CASES = [
+    pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=KNOWN[key])) if key in KNOWN else key
+    for key, _, _ in url_patterns()
+]
 
 
 @pytest.mark.parametrize("key", CASES)

@@ -335,6 +335,8 @@ def _admin_entry(name: str, route: str, world_objects: dict) -> Entry | None:
     app, model = parts[0], parts[1]
     obj = world_objects.get(f"{app}.{model}")
     rest = "/".join(parts[2:])
+    if app == "axes" and rest == "add":  # django-axes' records are made by sign-ins, never added
+        return Entry(GET={**NOT_STAFF_TO_LOGIN, "staff": 403}, POST={**NOT_STAFF_TO_LOGIN, "staff": 403})
     if rest in ("", "add", "merge-tags"):
         return Entry(GET={**NOT_STAFF_TO_LOGIN, "staff": 200}, POST={**NOT_STAFF_TO_LOGIN, "staff": None})
     object_kwargs = (

@@ -628,6 +628,11 @@ def test_profile_offers_invite_link_only_to_organisers(client, member, organiser
 # First-run setup
 
 
+def _authenticate(username: str, password: str):
+    # django-axes counts sign-ins per address, so authenticate() needs the request.
+    return authenticate(RequestFactory().post("/accounts/login/"), username=username, password=password)
+
+
 def run_setup_site(*args):
     out = StringIO()
     call_command("setup_site", *args, stdout=out)
@@ -640,9 +645,7 @@ def test_setup_site_first_run_creates_organiser_with_working_password(db):
     password = re.search(r"^\s+password: (\S+)$", output, re.MULTILINE).group(1)
     organiser = User.objects.get(username="organiser")
     assert (organiser.is_staff, organiser.is_superuser, organiser.display_name) == (True, True, "Organiser")
-    # django-axes counts sign-ins per address, so authenticate() needs the request.
-    request = RequestFactory().post("/accounts/login/")
-    assert authenticate(request, username="organiser", password=password) == organiser
+    assert _authenticate("organiser", password) == organiser
     assert "username: organiser" in output
 
 
@@ -663,9 +666,7 @@ def test_setup_site_json_gives_the_new_password_once(db):
     second = json.loads(run_setup_site("--no-demo", "--json"))
 
     assert first["username"] == "organiser" and first["demo"] is False
-    assert authenticate(
-        RequestFactory().post("/accounts/login/"), username="organiser", password=first["password"]
-    ) == User.objects.get(username="organiser")
+    assert _authenticate("organiser", first["password"]) == User.objects.get(username="organiser")
     assert second == {"username": "organiser", "password": None, "demo": False}
 
 
@@ -678,11 +679,8 @@ def test_organiser_password_sets_and_prints_a_new_password(db):
     new = re.search(r"^\s+password: (\S+)$", out.getvalue(), re.MULTILINE).group(1)
     organiser = User.objects.get(username="organiser")
     assert new != old
-    assert (
-        authenticate(RequestFactory().post("/accounts/login/"), username="organiser", password=new)
-        == organiser
-    )
-    assert authenticate(RequestFactory().post("/accounts/login/"), username="organiser", password=old) is None
+    assert _authenticate("organiser", new) == organiser
+    assert _authenticate("organiser", old) is None
 
 
 def test_organiser_password_names_a_missing_account(db):
