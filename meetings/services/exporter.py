@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 
 from meetings.models import Meeting, Minutes, ResearchItem, Series, Talk
 from meetings.services.importer.parse import KIND_HEADINGS, MEETING_HEADING, find_date
+from meetings.services.research_lines import research_line_write
 
 _ATX = re.compile(r"^(?P<hashes>#{1,6})(?=\s)", re.M)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -48,11 +49,8 @@ def _heading(meeting: Meeting) -> str:
 
 
 def _item_line(item: ResearchItem) -> str:
-    assignee = f" @{item.assignee.username}" if item.assignee_id else ""
-    if item.status == ResearchItem.Status.DROPPED:
-        return f"- ~~{item.text}{assignee}~~ {item.drop_reason}".rstrip()
-    box = "x" if item.status == ResearchItem.Status.DONE else " "
-    return f"- [{box}] {item.text}{assignee}"
+    username = item.assignee.username if item.assignee_id else ""
+    return research_line_write(text=item.text, status=item.status, reason=item.drop_reason, username=username)
 
 
 def _meeting_markdown(meeting: Meeting) -> str:

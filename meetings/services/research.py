@@ -1,6 +1,5 @@
 """Research items: raise them at a meeting, assign, tick off, drop with a reason, reorder."""
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,15 +12,9 @@ from django.template.loader import render_to_string
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, ResearchItem, ResearchItemEvent
+from meetings.services.research_lines import MAX_TEXT, research_line_read
 
 User = get_user_model()
-
-# "- [ ] text", "* [x] text", "1. text", "o text": the bullet and box are not part of the item.
-BULLET = re.compile(r"^\s*(?:[-*+•o]|\d+[.)])(?:\s+|$)")
-BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s*")
-MENTION = re.compile(r"(?<![\w@])@(?P<username>[\w.+-]+)")
-STRUCK = re.compile(r"^~~(?P<text>.+?)~~\s*(?P<reason>.*)$")
-MAX_TEXT = 1000
 
 
 @dataclass
@@ -41,23 +34,11 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
     items, errors = [], []
     usernames = {}
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = BULLET.sub("", raw.strip(), count=1).strip()
-        if not line:
+        read = research_line_read(raw)
+        if read is None:
             continue
-        status, reason = ResearchItem.Status.OPEN, ""
-        box = BOX.match(line)
-        if box:
-            line = line[box.end() :].strip()
-            if box.group("mark") in "xX":
-                status = ResearchItem.Status.DONE
-        struck = STRUCK.match(line)
-        if struck:
-            line = struck.group("text").strip()
-            reason = struck.group("reason").strip(" -:\u2013\u2014") or "Struck through."
-            status = ResearchItem.Status.DROPPED
         assignee = None
-        for match in MENTION.finditer(line):
-            name = match.group("username").rstrip(".")
+        for name in read.usernames:
             user = usernames.get(name.lower())
             if user is None:
                 user = User.objects.filter(username__iexact=name, is_active=True).first()
@@ -66,8 +47,8 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
                 errors.append(f"Line {number}: nobody is called @{name}.")
             else:
                 assignee = user
-        line = MENTION.sub(lambda m: "", line).strip() if assignee else line
-        line = re.sub(r"\s{2,}", " ", line)
+        line = read.without_mentions() if assignee else read.text
+        status, reason = read.status, read.reason
         if not line:
             errors.append(f"Line {number}: the item has no text.")
             continue

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from meetings.models import Meeting, MeetingSection, Minutes, MinutesRevision, ResearchItem, Series, Talk
 from meetings.services.importer import ImportFailed, markdown_import, markdown_parse
-from meetings.services.research import BULLET
+from meetings.services.research_lines import BULLET
 from resources.models import Mention, Resource
 from tests.factories import SeriesFactory, UserFactory
 

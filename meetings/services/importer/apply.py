@@ -31,7 +31,7 @@ from meetings.services.importer.parse import (
     markdown_parse,
 )
 from meetings.services.minutes import minutes_get, minutes_save
-from meetings.services.research import MENTION
+from meetings.services.research_lines import MENTION
 from meetings.services.sections import SectionInput, sections_import
 from meetings.services.series import meeting_save, series_save
 from resources.models import Mention, Resource

@@ -1,0 +1,165 @@
+"""Speakers: names in headings, "Speakers" sections, and prose ("X gave a talk", "by X")."""
+
+import re
+
+from meetings.services.importer.parse.blocks import BR, trim_block
+from meetings.services.importer.parse.links import MD_LINK, link_read
+from meetings.services.importer.parse.plan import (
+    DASHES,
+    MAX_TITLE,
+    NOTES,
+    READING,
+    RESEARCH,
+    SPEAKERS,
+    PlannedMeeting,
+    PlannedSpeaker,
+)
+from meetings.services.research_lines import BULLET
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_NAME_WORD = rf"[{_UP}][\w'\u2019.-]*"
+_PARTICLE = r"(?:van|von|de|der|den|da|del|di|du|le|la|bin|al)"
+NAME = (
+    rf"(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)\.?\s+)?{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
+)
+NAMES = rf"{NAME}(?:\s*(?:,|&|\band\b)\s*{NAME})*"
+_STOP_START = {
+    "the", "then", "and", "also", "but", "after", "afterwards", "finally", "first", "next", "later",
+    "today", "we", "they", "he", "she", "it", "this", "that", "in", "on", "at", "our", "a", "an",
+    "here", "there", "meanwhile", "so",
+}  # fmt: skip
+_NOT_PEOPLE = {
+    "participants", "everyone", "group", "team", "students", "attendees", "members", "organisers",
+    "organizers", "speaker", "speakers", "researcher", "researchers", "people", "all", "session",
+    "presentation", "lecture", "slides", "notebook", "link",
+}  # fmt: skip
+_ACTIVITY = re.compile(
+    r"presentation|talk|lecture|tutorial|activity|session|workshop|demo|hands-on|seminar|keynote|"
+    r"introduction|overview|discussion|walkthrough",
+    re.I,
+)
+_BY_VERBS = {"presented", "led", "given", "taught", "run", "hosted", "chaired", "delivered", "introduced"}
+_BY_EXCLUDED = {
+    "written", "organized", "organised", "created", "made", "funded", "supported", "sponsored",
+    "followed", "replaced", "recorded", "inspired", "authored", "shared", "posted", "provided",
+    "edited", "maintained", "compiled", "sorted", "caused", "driven", "powered", "trained",
+}  # fmt: skip
+_PROSE_SPEAKER = re.compile(
+    rf"(?P<names>{NAMES})\s+(?:(?:then|also|first|later|next|briefly|finally)\s+)?"
+    r"(?:(?P<gave>gave|delivered)\s+(?:a|an|the|his|her|their)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:presentation|talk|introduction|lecture|tutorial|overview|demo|demonstration|walkthrough|keynote|seminar)"
+    r"|(?P<led>led|ran)\s+(?:a|an|the)\s+\w"
+    r"|presented\s+(?:a|an|the|his|her|their|on)\b)"
+)
+_BY_SPEAKER = re.compile(rf"(?P<pre>[\w-]+)\s+by\s+(?P<names>{NAMES})")
+_LABEL_SPEAKER = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>speakers?|presenters?|presented by|led by|lecturers?|"
+    r"facilitators?|hosts?|chair)\s*:?\s*(?:\*\*|__)?\s*:?\s*(?P<rest>.+)$",
+    re.I,
+)
+
+
+def _clean_name(raw: str) -> str:
+    words = raw.split()
+    while words and words[0].lower() in _STOP_START:
+        words.pop(0)
+    name = " ".join(words).strip(" ,;:")
+    # A sentence's full stop is not part of a name; an initial's ("J.") is.
+    if name.endswith(".") and not re.search(r"(?:^|\s)[A-Z]\.$|(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.$", name):
+        name = name[:-1]
+    if not name or any(word.lower().strip(".,") in _NOT_PEOPLE for word in name.split()):
+        return ""
+    if not any(ch.islower() for ch in name):
+        return ""  # "CNN", "GPU": an acronym, not a person
+    return name
+
+
+def split_names(text: str) -> list[str]:
+    """The people in "Jane Doe & John Roe", "A, B and C"; empty when the text is not only names."""
+    text = BR.sub(" ", text).strip().rstrip(".")
+    text = re.sub(r"[*_]", "", text).strip()
+    if not text or not re.fullmatch(NAMES, text):
+        return []
+    names = [_clean_name(part) for part in re.split(r"\s*(?:,|&|\band\b)\s*", text) if part.strip()]
+    return [name for name in names if name]
+
+
+def names_in(text: str) -> list[str]:
+    names = [_clean_name(part) for part in re.split(r"\s*(?:,|&|\band\b)\s*", text) if part.strip()]
+    return [name for name in names if name]
+
+
+def split_speaker_line(text: str) -> tuple[str, str]:
+    """ "Jane Doe: Gaussian processes" → ("Jane Doe", "Gaussian processes")."""
+    parts = re.split(r"\s*(?::|[\u2013\u2014]|\s-\s)\s*", text, maxsplit=1)
+    title = parts[1].strip().strip('“”"') if len(parts) > 1 else ""
+    return parts[0], title[:MAX_TITLE]
+
+
+def speakers_read(reader, meeting: PlannedMeeting) -> None:
+    def add(name, title="", line=0, url=""):
+        for speaker in meeting.speakers:
+            if speaker.name.lower() == name.lower():
+                if title and not speaker.title:
+                    speaker.title = title
+                if url and not speaker.resource_url:
+                    speaker.resource_url = url
+                return
+        meeting.speakers.append(PlannedSpeaker(name=name, title=title, line=line, resource_url=url))
+
+    kept = []
+    for section in meeting.sections:
+        if section.kind == SPEAKERS:
+            leftover = []
+            for number, raw in section.lines:
+                text = BULLET.sub("", raw.strip(), count=1).strip()
+                if not text:
+                    continue
+                name, title = split_speaker_line(text)
+                names = split_names(name)
+                if names:
+                    for person in names:
+                        add(person, title, number)
+                else:
+                    leftover.append(raw)
+            if any(line.strip() for line in leftover):
+                section.kind, section.body = NOTES, trim_block(leftover)
+                kept.append(section)
+            continue
+        kept.append(section)
+    meeting.sections = kept
+    for section in meeting.sections:
+        if section.kind in (READING, RESEARCH):
+            continue
+        for number, raw in section.lines:
+            line = BR.sub(" ", raw)
+            if label := _LABEL_SPEAKER.match(line):
+                names = split_names(label["rest"])
+                if not names and (start := re.match(rf"\s*(?P<names>{NAMES})", label["rest"])):
+                    names = names_in(start["names"])
+                for person in names:
+                    add(person, "", number)
+            plain = MD_LINK.sub(lambda m: m["text"], line)
+            for match in _PROSE_SPEAKER.finditer(plain):
+                for person in names_in(match["names"]):
+                    add(person, "", number)
+            for match in _BY_SPEAKER.finditer(plain):
+                pre = match["pre"].lower()
+                if pre in _BY_EXCLUDED:
+                    continue
+                clause = plain[: match.start("names")]
+                clause = BULLET.sub("", clause, count=1)
+                if pre not in _BY_VERBS and not _ACTIVITY.search(clause):
+                    continue
+                title = ""
+                if pre not in _BY_VERBS:
+                    head = BULLET.sub("", plain, count=1)
+                    head = re.split(r":\s|\s\[|\shttps?://", head, maxsplit=1)[0]
+                    title = re.sub(rf"\s+by\s+{re.escape(match['names'])}", "", head, count=1)
+                    title = re.sub(r"\s+", " ", re.sub(r"[*_]", "", title)).strip(" :-" + DASHES)
+                links = [m["target"] for m in MD_LINK.finditer(line)]
+                url = ""
+                if links and (parsed := link_read(reader, links[0], number)):
+                    url = parsed[0]
+                for person in names_in(match["names"]):
+                    add(person, title[:MAX_TITLE], number, url)
