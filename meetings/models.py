@@ -166,6 +166,8 @@ class Meeting(models.Model):
     agenda_html = models.TextField(blank=True, editable=False)
     # A stable key from an imported document, so importing it again updates instead of duplicating.
     import_key = models.CharField(max_length=200, blank=True)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -226,6 +228,8 @@ class Talk(models.Model):
         help_text="The paper or material presented.",
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -399,6 +403,8 @@ class ResearchItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     import_key = models.CharField(max_length=200, blank=True)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

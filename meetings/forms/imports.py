@@ -106,6 +106,11 @@ class ImportConfirmForm(forms.Form):
     year = forms.IntegerField(widget=forms.HiddenInput, required=False)
     tags = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
     digest = forms.CharField(widget=forms.HiddenInput)
+    # Chosen on the preview, not part of what was previewed: how to settle the listed clashes.
+    prefer_document = forms.BooleanField(
+        required=False,
+        label="Where a value was changed both on the site and in the document, take the document's",
+    )
 
     def clean(self):
         data = super().clean()

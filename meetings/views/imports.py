@@ -12,7 +12,7 @@ from meetings.services.importer import ImportFailed, markdown_import
 from meetings.views.common import refuse
 
 
-def _run(request, options: dict, *, dry_run: bool):
+def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False):
     return markdown_import(
         documents=[(options["source"], options["text"])],
         series_slug=options["slug"],
@@ -21,6 +21,7 @@ def _run(request, options: dict, *, dry_run: bool):
         by=request.user,
         tags=tag_list(options["tags"]),
         dry_run=dry_run,
+        prefer_document=prefer_document,
     )
 
 
@@ -74,7 +75,9 @@ def series_import_confirm(request, slug=None):
             errors.append("The preview was for another series: preview it again.")
         else:
             try:
-                result = _run(request, options, dry_run=False)
+                result = _run(
+                    request, options, dry_run=False, prefer_document=confirm.cleaned_data["prefer_document"]
+                )
             except ImportFailed as error:
                 errors.append(f"Nothing was imported: {error}")
             else:

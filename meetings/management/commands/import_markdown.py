@@ -21,8 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="", metavar="USERNAME", help="Who the import is recorded as.")
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
         parser.add_argument("--json", action="store_true", help="Print a machine-readable summary.")
+        parser.add_argument(
+            "--prefer-document",
+            action="store_true",
+            help="Where a value changed both on the site and in the document, take the document's.",
+        )
 
-    def handle(self, *args, files, series, series_name, year, tag, by, dry_run, json, **options):
+    def handle(
+        self, *args, files, series, series_name, year, tag, by, dry_run, json, prefer_document, **options
+    ):
         user = None
         if by:
             user = get_user_model().objects.filter(username=by).first()
@@ -48,6 +55,7 @@ class Command(BaseCommand):
                 by=user,
                 tags=tag,
                 dry_run=dry_run,
+                prefer_document=prefer_document,
             )
         except ImportFailed as error:
             raise CommandError(f"Nothing was imported. {error}") from None
@@ -86,6 +94,12 @@ class Command(BaseCommand):
             )
         )
         out.write("Resources: {created} new, {reused} already in the library.".format(**counts["resources"]))
+        for clash in result.clashes:
+            out.write(
+                f"Clash, line {clash['line']}: {clash['meeting']}: {clash['what']}: {clash['field']} is "
+                f"{clash['site']!r} on the site and {clash['document']!r} in the document; "
+                f"kept the {clash['kept']}'s."
+            )
         for warning in result.warnings:
             out.write(self.style.WARNING(f"Warning: {warning}"))
         if result.dry_run:

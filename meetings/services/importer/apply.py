@@ -5,7 +5,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -15,8 +15,8 @@ from django.db.models import Max, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from meetings.markdown import render_markdown
-from meetings.models import Meeting, MeetingSection, ResearchItem, ResearchItemEvent, Series, Talk
+from meetings.models import Meeting, MeetingSection, Series
+from meetings.services.import_merge import Clash, fields_merge
 from meetings.services.importer.parse import (
     AGENDA,
     MINUTES,
@@ -31,9 +31,10 @@ from meetings.services.importer.parse import (
     markdown_parse,
 )
 from meetings.services.minutes import minutes_get, minutes_save
+from meetings.services.research import ImportedItem, research_item_import, research_items_import_remove
 from meetings.services.research_lines import MENTION
 from meetings.services.sections import SectionInput, sections_import
-from meetings.services.series import meeting_save, series_save
+from meetings.services.series import meeting_save, series_save, talk_import
 from resources.models import Mention, Resource
 from resources.services.library import resource_add
 from resources.services.visibility import resources_held_by_meetings, resources_visibility_refresh
@@ -61,6 +62,8 @@ class ImportResult:
     meetings: list[dict] = field(default_factory=list)
     resources: list[dict] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
+    # Values changed both on the site and in the document since the last import.
+    clashes: list[dict] = field(default_factory=list)
     counts: dict = field(
         default_factory=lambda: {
             "series": _tally("created", "reused"),
@@ -79,6 +82,7 @@ class ImportResult:
             "series_slug": self.series.get("slug", ""),
             "series_name": self.series.get("name", ""),
             **self.counts,
+            "clashes": self.clashes,
             "warnings": [asdict(w) for w in self.warnings],
         }
 
@@ -105,10 +109,13 @@ def markdown_import(
     by=None,
     tags=(),
     dry_run: bool = False,
+    prefer_document: bool = False,
 ) -> ImportResult:
     """Import (source name, Markdown) documents into a series, all or nothing; dry_run rolls back.
 
-    Raises ImportFailed, naming the file and line, and then nothing is written.
+    Raises ImportFailed, naming the file and line, and then nothing is written. A value changed
+    both on the site and in the document since the last import keeps the site's, unless
+    prefer_document.
     """
     plans = [markdown_parse(text=text, source=source, year=year) for source, text in documents]
     result = ImportResult(dry_run=dry_run)
@@ -116,7 +123,9 @@ def markdown_import(
         result.warnings.extend(plan.warnings)
     try:
         with transaction.atomic():
-            _Writer(result, by=by, tags=list(tags)).write(plans, slug=series_slug, name=series_name)
+            _Writer(result, by=by, tags=list(tags), prefer_document=prefer_document).write(
+                plans, slug=series_slug, name=series_name
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -125,8 +134,9 @@ def markdown_import(
 
 
 class _Writer:
-    def __init__(self, result: ImportResult, *, by, tags: list[str]):
+    def __init__(self, result: ImportResult, *, by, tags: list[str], prefer_document: bool = False):
         self.result, self.by, self.tags = result, by, tags
+        self.prefer_document = prefer_document
         self.users: dict[str, object] = {}
         self.last_resource_pk = Resource.objects.aggregate(last=Max("pk"))["last"] or 0
         self.source, self.line = "", None
@@ -242,6 +252,16 @@ class _Writer:
             start = datetime.combine(planned.date, at, tzinfo=ZoneInfo(series.time_zone))
         agenda = planned.text_of(AGENDA)
         meeting = Meeting.objects.filter(series=series, import_key=planned.key).first()
+        # What the document says of the meeting; what it leaves out (a date set on the site) is kept.
+        wanted = {"title": planned.title}
+        if start is not None:
+            wanted["start"] = _instant(start)
+        if agenda:
+            wanted["agenda"] = agenda
+        if planned.recording_url:
+            wanted["recording_link"] = planned.recording_url[:500]
+        if planned.cancelled:
+            wanted["status"] = Meeting.Status.CANCELLED
         if meeting is None:
             meeting = Meeting(
                 series=series,
@@ -255,26 +275,30 @@ class _Writer:
                 recording_link=planned.recording_url[:500],
                 agenda=agenda,
                 status=_status(planned, start),
+                import_base=wanted,
             )
             meeting = meeting_save(meeting=meeting, by=self.by)
             action = "created"
         else:
-            # What the document says wins; what it leaves out (a date set on the site) is kept.
-            wanted = {"title": planned.title, "sequence": sequence}
-            if start is not None:
-                wanted["start"] = start
-            if agenda:
-                wanted["agenda"] = agenda
-            if planned.recording_url:
-                wanted["recording_link"] = planned.recording_url[:500]
-            if planned.cancelled:
-                wanted["status"] = Meeting.Status.CANCELLED
-            changed = {f: v for f, v in wanted.items() if getattr(meeting, f) != v}
-            for field_name, value in changed.items():
+            site = {
+                "title": meeting.title, "start": _instant(meeting.start) if meeting.start else None,
+                "agenda": meeting.agenda, "recording_link": meeting.recording_link, "status": meeting.status,
+            }  # fmt: skip
+            changes, clashes = fields_merge(
+                base=meeting.import_base, document=wanted, site=site, prefer_document=self.prefer_document
+            )
+            self._clashes(meeting, "the meeting", planned.line, clashes)
+            if "start" in changes:
+                changes["start"] = start
+            if meeting.sequence != sequence:
+                changes["sequence"] = sequence
+            for field_name, value in changes.items():
                 setattr(meeting, field_name, value)
-            if changed:
+            base = {**meeting.import_base, **wanted}
+            if changes or base != meeting.import_base:
+                meeting.import_base = base
                 meeting_save(meeting=meeting, by=self.by)
-            action = "updated" if changed else "unchanged"
+            action = "updated" if changes else "unchanged"
         counts["meetings"][action] += 1
         report = {
             "key": planned.key,
@@ -328,42 +352,29 @@ class _Writer:
         for order, speaker in enumerate(planned.speakers):
             self.line = speaker.line
             user = self._user(speaker.name)
-            resource = resources.get(speaker.resource_url)
+            name = speaker.name.lower()
             talk = next(
                 (
                     t
                     for t in talks
                     if (user is not None and t.speaker_id == user.pk)
-                    or (t.speaker_id is None and t.guest_name.lower() == speaker.name.lower())
-                    or (t.speaker_id is not None and t.speaker.name.lower() == speaker.name.lower())
+                    or (t.speaker_id is None and t.guest_name.lower() == name)
+                    or (t.speaker_id is not None and t.speaker.name.lower() == name)
                 ),
                 None,
             )
-            if talk is None:
-                talk = Talk.objects.create(
-                    meeting=meeting,
-                    speaker=user,
-                    guest_name="" if user else speaker.name[:200],
-                    title=speaker.title,
-                    resource=resource,
-                    order=order,
-                )
+            found = talk
+            talk, action, clashes = talk_import(
+                meeting=meeting, talk=talk, speaker=user, guest_name=speaker.name, title=speaker.title,
+                resource=resources.get(speaker.resource_url), order=order,
+                prefer_document=self.prefer_document,
+            )  # fmt: skip
+            if found is None:
                 talks.append(talk)
-                action = "created"
-            else:
-                changed = []
-                if speaker.title and talk.title != speaker.title:
-                    talk.title = speaker.title
-                    changed.append("title")
-                if resource is not None and talk.resource_id is None:
-                    talk.resource = resource
-                    changed.append("resource")
-                if changed:
-                    talk.save(update_fields=changed)
-                action = "updated" if changed else "unchanged"
+            self._clashes(meeting, f"talk by {speaker.name}", speaker.line, clashes)
             counts[action] += 1
             report["speakers"].append(
-                {"name": speaker.name, "member": user, "title": speaker.title, "action": action}
+                {"name": speaker.name, "member": user, "title": talk.title, "action": action}
             )
 
     def _sections(self, meeting, planned, report) -> None:
@@ -417,59 +428,20 @@ class _Writer:
             text, assignee = self._assignee(planned_item.text, planned_item.line, meeting)
             resource = None
             if planned_item.url:
-                resource = resources.get(planned_item.url)
                 link = re.search(r"\]\((?P<href>[^)\s]+)\)", planned_item.text)
                 href = link["href"] if link else planned_item.url
                 if not href.startswith(("http://", "https://")):
                     href = planned_item.url
                 resource, _ = resource_add(url=href, by=self.by, meeting=meeting, section="research")
-            item = existing.get(planned_item.key)
-            if item is None:
-                item = ResearchItem(
-                    meeting=meeting,
-                    text=text,
-                    text_html=render_markdown(text),
-                    position=position,
-                    assignee=assignee,
-                    resource=resource,
-                    raised_by=self.by,
-                    import_key=planned_item.key,
-                )
-                if planned_item.status != ResearchItem.Status.OPEN:
-                    item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
-                item.save()
-                ResearchItemEvent.objects.create(
-                    item=item, actor=self.by, from_status="", to_status=item.status,
-                    reason=item.drop_reason, to_assignee=item.assignee,
-                )  # fmt: skip
-                action = "created"
-            else:
-                changed = []
-                if item.text != text:
-                    item.text, item.text_html = text, render_markdown(text)
-                    changed += ["text", "text_html"]
-                if item.position != position:
-                    item.position = position
-                    changed.append("position")
-                if resource is not None and item.resource_id != resource.pk:
-                    item.resource = resource
-                    changed.append("resource")
-                if assignee is not None and item.assignee_id != assignee.pk:
-                    item.assignee = assignee
-                    changed.append("assignee")
-                wanted_reason = (
-                    planned_item.reason if planned_item.status == ResearchItem.Status.DROPPED else ""
-                )
-                if item.status != planned_item.status or item.drop_reason != wanted_reason:
-                    before = item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
-                    ResearchItemEvent.objects.create(
-                        item=item, actor=self.by, from_status=before, to_status=item.status,
-                        reason=item.drop_reason,
-                    )  # fmt: skip
-                    changed += ["status", "drop_reason", "status_changed_by", "status_changed_at"]
-                if changed:
-                    item.save(update_fields=[*changed, "updated_at"])
-                action = "updated" if changed else "unchanged"
+            entry = ImportedItem(
+                key=planned_item.key, text=text, position=position, status=planned_item.status,
+                reason=planned_item.reason, assignee=assignee, resource=resource,
+            )  # fmt: skip
+            item, action, clashes = research_item_import(
+                meeting=meeting, entry=entry, item=existing.get(planned_item.key), by=self.by,
+                prefer_document=self.prefer_document,
+            )  # fmt: skip
+            self._clashes(meeting, f"research item “{item.text[:60]}”", planned_item.line, clashes)
             counts[action] += 1
             report["items"].append(
                 {
@@ -481,19 +453,38 @@ class _Writer:
                     "action": action,
                 }
             )
-
-        # An item the edited document no longer lists goes; items raised on the site stay.
-        gone = meeting.research_items.exclude(import_key="").exclude(
-            import_key__in=[p.key for p in planned.items]
+        # An item the edited document no longer lists goes, unless the site changed it since.
+        removed, kept = research_items_import_remove(
+            meeting=meeting, keep_keys=[p.key for p in planned.items]
         )
-        for item in gone:
+        for item in removed:
             report["items"].append(
                 {"text": item.text, "status": item.get_status_display(), "reason": item.drop_reason,
                  "assignee": item.assignee, "line": None, "action": "removed"}
             )  # fmt: skip
             counts["removed"] += 1
             self.released.add(item.resource_id)
-        gone.delete()
+        for item in kept:
+            self._clashes(
+                meeting, f"research item “{item.text[:60]}”", planned.line,
+                [Clash("removed from the document", item.get_status_display(), "removed", "site")],
+            )  # fmt: skip
+
+    def _clashes(self, meeting, what: str, line, clashes) -> None:
+        for clash in clashes:
+            entry = {
+                "meeting": meeting.title or meeting.label, "what": what, "field": clash.field,
+                "site": str(clash.site), "document": str(clash.document), "kept": clash.kept,
+                "line": line, "source": self.source,
+            }  # fmt: skip
+            self.result.clashes.append(entry)
+            self.result.warnings.append(
+                Notice(
+                    line=line or 0, source=self.source,
+                    message=f"{what}: {clash.field} was changed on the site ({clash.site}) and in the "
+                    f"document ({clash.document}); the {clash.kept}'s value is kept",
+                )
+            )  # fmt: skip
 
     def _assignee(self, text: str, line: int, meeting: Meeting):
         """ "@ada" names the member the item is assigned to; an unknown name (or someone who may
@@ -550,6 +541,10 @@ def _status(planned: PlannedMeeting, start) -> str:
     if planned.cancelled:
         return Meeting.Status.CANCELLED
     return Meeting.Status.HELD if start and start < timezone.now() else Meeting.Status.SCHEDULED
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def _words(text: str) -> str:
