@@ -516,16 +516,31 @@ def test_import_broken_front_matter_writes_nothing_and_names_the_line(db):
     assert row_counts() == before
 
 
-def test_import_impossible_date_in_second_file_writes_nothing_from_the_first(db):
-    bad = "# Club\n\n## Meeting 1 - 12 October 2020\n\nok\n\n## Meeting 2 - 31st September 2020\n\nno\n"
+def test_import_bad_second_file_writes_nothing_from_the_first(db):
+    bad = "---\ntitle: Club\n\n## Meeting 1 - 12 October 2020\n\nok\n"
 
     with pytest.raises(ImportFailed) as caught:
         markdown_import(
             documents=[("ml.md", ML_CLUB.read_text()), ("bad.md", bad)], series_slug="ml-club", year=2020
         )
 
-    assert str(caught.value) == "bad.md, line 7: there is no 31 September 2020"
+    assert str(caught.value) == "bad.md, line 1: the front matter opened on line 1 is never closed with “---”"
     assert Series.objects.count() == Meeting.objects.count() == Resource.objects.count() == 0
+
+
+def test_import_impossible_date_is_kept_in_the_text_and_reported(db):
+    text = "# Club\n\n## Meeting 1 - 12 October 2020\n\nok\n\n## Meeting 2 - 31st September 2020\n\nno\n"
+
+    result = markdown_import(documents=[("club.md", text)], series_slug="club")
+
+    assert [(m.title, m.start is None) for m in meetings_of("club")] == [
+        ("Meeting 1", False),
+        ("Meeting 2 - 31st September 2020", True),
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "club.md, line 7: “31st September 2020” is not a date (there is no 31 September 2020): kept in the "
+        "text, the meeting is not dated"
+    ]
 
 
 def test_import_failure_while_writing_rolls_back_everything(db, monkeypatch):
@@ -739,10 +754,10 @@ def test_import_markdown_command_dry_run_writes_nothing(db):
 
 def test_import_markdown_command_reports_file_and_line(db, tmp_path):
     bad = tmp_path / "bad.md"
-    bad.write_text("# Club\n\n## Session 1 - 30 February 2021\n")
+    bad.write_text("---\ntitle: [Club\n---\n\n## Session 1 - 3 February 2021\n")
 
     with pytest.raises(
-        CommandError, match=r"^Nothing was imported\. bad\.md, line 3: there is no 30 February 2021$"
+        CommandError, match=r"^Nothing was imported\. bad\.md, line 2: the front matter is not valid YAML"
     ):
         call_command("import_markdown", str(bad), "--series", "club")
 
@@ -804,13 +819,13 @@ def test_import_page_upload_and_its_errors(organiser_client, series):
         url, {"document": SimpleUploadedFile("l.md", "# Club\nSéance\n".encode("latin-1"))}
     )
     huge = organiser_client.post(url, {"document": SimpleUploadedFile("big.md", b"x" * (1024 * 1024 + 1))})
-    broken = organiser_client.post(url, {"text": "# Club\n\n## Session 1 - 30 February 2021\n"})
+    broken = organiser_client.post(url, {"text": "---\ntitle: Club\n\n## Session 1 - 3 February 2021\n"})
 
     assert "Meetings: 8 created" in good.content.decode()
     assert "l.md, line 2: the file is not UTF-8 text" in latin.content.decode()
     assert "The file is larger than 1 MB" in huge.content.decode()
     assert (
-        "Nothing can be imported: pasted text, line 3: there is no 30 February 2021"
+        "Nothing can be imported: pasted text, line 1: the front matter opened on line 1 is never closed"
         in broken.content.decode()
     )
     assert Meeting.objects.count() == 0

@@ -43,6 +43,8 @@ MEETING_HEADING = re.compile(
 _SECTION_RULES = [
     (RESEARCH, re.compile(r"^(?:to[- ]?research|research(?: items| list)?|to[- ]?do|todo|action items?)$")),
     (SPEAKERS, re.compile(r"^(?:speakers?|presenters?|lecturers?)$")),
+    # A summary of the material read ("Article summary") describes it; of the meeting, recaps it.
+    (DESCRIPTION, re.compile(r"^(?:article|paper|book|chapter|reading|talk|material) summary$")),
     (RECAP, re.compile(r"recap|summary|takeaways?|wrap[- ]?up")),
     (MINUTES, re.compile(r"minutes|^discussion|^meeting notes|^notes$|^notes from|^discussion notes")),
     (AGENDA, re.compile(r"agenda|^topics?\b|^topic list|^plan\b|^programme|^program\b|^schedule$")),

@@ -2,7 +2,7 @@
 
 import re
 
-from meetings.services.importer.parse.blocks import BR, trim_block
+from meetings.services.importer.parse.blocks import BR, COMMENT_CLOSE, COMMENT_OPEN, trim_block
 from meetings.services.importer.parse.links import MD_LINK, link_read
 from meetings.services.importer.parse.plan import (
     DASHES,
@@ -97,69 +97,133 @@ def split_speaker_line(text: str) -> tuple[str, str]:
 
 
 def speakers_read(reader, meeting: PlannedMeeting) -> None:
-    def add(name, title="", line=0, url=""):
-        for speaker in meeting.speakers:
-            if speaker.name.lower() == name.lower():
-                if title and not speaker.title:
-                    speaker.title = title
-                if url and not speaker.resource_url:
-                    speaker.resource_url = url
-                return
-        meeting.speakers.append(PlannedSpeaker(name=name, title=title, line=line, resource_url=url))
-
-    kept = []
-    for section in meeting.sections:
-        if section.kind == SPEAKERS:
-            leftover = []
-            for number, raw in section.lines:
-                text = BULLET.sub("", raw.strip(), count=1).strip()
-                if not text:
-                    continue
-                name, title = split_speaker_line(text)
-                names = split_names(name)
-                if names:
-                    for person in names:
-                        add(person, title, number)
-                else:
-                    leftover.append(raw)
-            if any(line.strip() for line in leftover):
-                section.kind, section.body = NOTES, trim_block(leftover)
-                kept.append(section)
-            continue
-        kept.append(section)
-    meeting.sections = kept
+    """Speakers from a "Speakers" section, "Speaker: X" lines and prose ("X gave a talk", "… by X")."""
+    meeting.sections = [s for s in meeting.sections if not _speakers_section(meeting, s)]
     for section in meeting.sections:
         if section.kind in (READING, RESEARCH):
             continue
+        in_comment = False
         for number, raw in section.lines:
-            line = BR.sub(" ", raw)
-            if label := _LABEL_SPEAKER.match(line):
-                names = split_names(label["rest"])
-                if not names and (start := re.match(rf"\s*(?P<names>{NAMES})", label["rest"])):
-                    names = names_in(start["names"])
-                for person in names:
-                    add(person, "", number)
-            plain = MD_LINK.sub(lambda m: m["text"], line)
-            for match in _PROSE_SPEAKER.finditer(plain):
-                for person in names_in(match["names"]):
-                    add(person, "", number)
-            for match in _BY_SPEAKER.finditer(plain):
-                pre = match["pre"].lower()
-                if pre in _BY_EXCLUDED:
-                    continue
-                clause = plain[: match.start("names")]
-                clause = BULLET.sub("", clause, count=1)
-                if pre not in _BY_VERBS and not _ACTIVITY.search(clause):
-                    continue
-                title = ""
-                if pre not in _BY_VERBS:
-                    head = BULLET.sub("", plain, count=1)
-                    head = re.split(r":\s|\s\[|\shttps?://", head, maxsplit=1)[0]
-                    title = re.sub(rf"\s+by\s+{re.escape(match['names'])}", "", head, count=1)
-                    title = re.sub(r"\s+", " ", re.sub(r"[*_]", "", title)).strip(" :-" + DASHES)
-                links = [m["target"] for m in MD_LINK.finditer(line)]
-                url = ""
-                if links and (parsed := link_read(reader, links[0], number)):
-                    url = parsed[0]
-                for person in names_in(match["names"]):
-                    add(person, title[:MAX_TITLE], number, url)
+            # Text in an HTML comment is hidden on the page: it names no one who spoke.
+            was_in_comment = in_comment or COMMENT_OPEN in raw
+            in_comment = (in_comment or COMMENT_OPEN in raw) and COMMENT_CLOSE not in raw.split(COMMENT_OPEN)[
+                -1
+            ]
+            if not was_in_comment:
+                _speakers_in_line(reader, meeting, number, BR.sub(" ", raw))
+
+
+def _add(meeting: PlannedMeeting, name: str, title: str = "", line: int = 0, url: str = "") -> None:
+    for speaker in meeting.speakers:
+        if speaker.name.lower() == name.lower():
+            if title and not speaker.title:
+                speaker.title = title
+            if url and not speaker.resource_url:
+                speaker.resource_url = url
+            return
+    meeting.speakers.append(PlannedSpeaker(name=name, title=title, line=line, resource_url=url))
+
+
+def _speakers_section(meeting: PlannedMeeting, section) -> bool:
+    """Read a "Speakers" section's "Name: title" lines; True when nothing else is left in it."""
+    if section.kind != SPEAKERS:
+        return False
+    leftover = []
+    for number, raw in section.lines:
+        text = BULLET.sub("", raw.strip(), count=1).strip()
+        if not text:
+            continue
+        name, title = split_speaker_line(text)
+        names = split_names(name)
+        for person in names:
+            _add(meeting, person, title, number)
+        if not names:
+            leftover.append(raw)
+    if any(line.strip() for line in leftover):
+        section.kind, section.body = NOTES, trim_block(leftover)
+        return False
+    return True
+
+
+def _speakers_in_line(reader, meeting: PlannedMeeting, number: int, line: str) -> None:
+    if label := _LABEL_SPEAKER.match(line):
+        names = split_names(label["rest"])
+        if not names and (start := re.match(rf"\s*(?P<names>{NAMES})", label["rest"])):
+            names = names_in(start["names"])
+        for person in names:
+            _add(meeting, person, "", number)
+    plain = MD_LINK.sub(lambda m: m["text"], line)
+    for match in _PROSE_SPEAKER.finditer(plain):
+        for person in names_in(match["names"]):
+            _add(meeting, person, "", number)
+    for match in _BY_SPEAKER.finditer(plain):
+        pre = match["pre"].lower()
+        if pre in _BY_EXCLUDED:
+            continue
+        clause = BULLET.sub("", plain[: match.start("names")], count=1)
+        if pre not in _BY_VERBS and not _ACTIVITY.search(clause):
+            continue
+        title = ""
+        if pre not in _BY_VERBS:
+            head = BULLET.sub("", plain, count=1)
+            head = re.split(r":\s|\s\[|\shttps?://", head, maxsplit=1)[0]
+            title = re.sub(rf"\s+by\s+{re.escape(match['names'])}", "", head, count=1)
+            title = re.sub(r"\s+", " ", re.sub(r"[*_]", "", title)).strip(" :-" + DASHES)
+        links = [m["target"] for m in MD_LINK.finditer(line)]
+        url = ""
+        if links and (parsed := link_read(reader, links[0], number)):
+            url = parsed[0]
+        for person in names_in(match["names"]):
+            _add(meeting, person, title[:MAX_TITLE], number, url)
+
+
+# Words that do not stand in a person's name: "Attention Is All You Need" is a title.
+_FUNCTION_WORDS = {
+    "is", "are", "all", "you", "for", "of", "in", "on", "with", "to", "a", "an", "the", "and", "or",
+    "how", "what", "why", "when", "we", "our", "your", "from", "into", "via", "at", "as", "not", "do",
+    "does", "can", "need", "beyond", "towards", "toward", "using", "part", "week", "session", "meeting",
+}  # fmt: skip
+_TALK_BY = re.compile(
+    r"^(?P<title>.+?)[\s,;:\u2013\u2014-]+(?:(?:presented|led|given|taught|run|hosted) )?by\s+"
+    rf"(?P<names>{NAMES})\s*\.?$"
+)
+_TALK_BRACKET = re.compile(r"^(?P<title>.+?)\s*\((?P<names>[^()]+)\)\s*$")
+_TALK_SPLIT = re.compile(r"\s*(?::\s|\s[\u2013\u2014]\s|\s-\s|[\u2013\u2014])\s*")
+
+
+def people_in(text: str) -> list[str]:
+    """The people text names, when it is only names (not a title such as "Attention Is All You Need")."""
+    names = split_names(text)
+    if not names or any(
+        word.lower().strip(".,") in _FUNCTION_WORDS for name in names for word in name.split()
+    ):
+        return []
+    return names
+
+
+def talk_from_text(text: str) -> tuple[list[str], str]:
+    """(speakers, title) from "Name: Title", "Title — Name", "Title (Name)", "Title by Name", or a bare name.
+
+    No names found: ([], the text) — the text is a title, or not about a talk at all.
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"[*_]", "", text)).strip(" -:" + DASHES)
+    if not text:
+        return [], ""
+    if (by := _TALK_BY.match(text)) and (names := names_in(by["names"])):
+        return names, _clean_title(by["title"])
+    if (bracket := _TALK_BRACKET.match(text)) and (names := people_in(bracket["names"])):
+        return names, _clean_title(bracket["title"])
+    parts = _TALK_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2:
+        left, right = parts
+        if names := people_in(left):
+            return names, _clean_title(right)
+        if names := people_in(right):
+            return names, _clean_title(left)
+    if names := people_in(text):
+        return names, ""
+    return [], _clean_title(text)
+
+
+def _clean_title(text: str) -> str:
+    return text.strip().strip(" -:,;" + DASHES).strip('“”"')[:MAX_TITLE]

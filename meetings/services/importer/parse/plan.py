@@ -134,6 +134,7 @@ class ImportPlan:
     line_count: int = 0
     title_raw: str = ""  # the heading line the title came from, as written
     document_title: str = ""  # the title as written, before a label like "Outline:" is taken off
+    one_meeting: bool = False  # the document is one meeting's page (one file per meeting)
 
     def warn(reader, line: int, message: str) -> None:
         reader.warnings.append(Notice(line=line, message=message, source=reader.source))
@@ -159,6 +160,14 @@ class Reader:
             line_count=len(lines),
         )  # fmt: skip
         self.previous_date: datetime.date | None = None
+        # The year of the heading that groups the meetings being read ("## 2023", "## Autumn term 2024").
+        self.group_year: int | None = None
+        self.year_headings: list[tuple[int, int, int]] = []  # (line, level, year) of headings naming a year
+
+    def year_before(self, line: int, level: int = 7) -> int | None:
+        """The year of the nearest heading above the line (and above the level) that names one."""
+        found = [year for at, lvl, year in self.year_headings if at < line and lvl < level]
+        return found[-1] if found else None
 
     def fail(self, line: int, message: str):
         raise ImportFailed(message, source=self.source, line=line)

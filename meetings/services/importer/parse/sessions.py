@@ -35,7 +35,7 @@ def meeting_read(reader, heading: Heading, end: int, inner: list[Heading], skip:
     meeting = PlannedMeeting(key="", line=heading.line, heading=heading.text, title=plain_heading)
     heading_links_read(reader, meeting, heading.text)
     found = find_date(plain_heading)
-    title = tidy_title(_date_read(reader, meeting, found, plain_heading))
+    title = tidy_title(date_read(reader, meeting, found, plain_heading))
     title = _heading_speakers(meeting, title)
     if len(title) > MAX_TITLE:
         reader.warn(heading.line, f"the heading is longer than {MAX_TITLE} characters: cut short")
@@ -57,7 +57,7 @@ def meeting_read(reader, heading: Heading, end: int, inner: list[Heading], skip:
     return meeting
 
 
-def _date_read(reader, meeting: PlannedMeeting, found, title: str) -> str:
+def date_read(reader, meeting: PlannedMeeting, found, title: str) -> str:
     """Date the meeting from its heading; the heading's words without the date and time.
 
     "MONDAY 12th October", "12 October 2020", "2020-10-12": the year from the heading, else
@@ -66,22 +66,33 @@ def _date_read(reader, meeting: PlannedMeeting, found, title: str) -> str:
     if not found:
         return title
     line = meeting.line
-    year = found.year or reader.plan.year
+    written = title[found.start : found.end].strip()
+    year = found.year or reader.group_year or reader.plan.year
     if year is None:
         try:
             date(2000, found.month, found.day)  # a leap year: 29 February is possible
         except ValueError:
-            reader.fail(line, f"there is no day {found.day} in {calendar.month_name[found.month]}")
+            reader.warn(
+                line,
+                f"“{written}” is not a date (no day {found.day} in "
+                f"{calendar.month_name[found.month]}): kept in the text, the meeting is not dated",
+            )
+            return title
         reader.warn(
             line,
-            f"“{title[found.start : found.end].strip()}” has no year: the meeting is imported "
+            f"“{written}” has no year: the meeting is imported "
             "without a date (pass --year, or set the date on the site)",
         )
         return title
     try:
         meeting.date = date(year, found.month, found.day)
     except ValueError:
-        reader.fail(line, f"there is no {found.day} {calendar.month_name[found.month]} {year}")
+        reader.warn(
+            line,
+            f"“{written}” is not a date (there is no {found.day} "
+            f"{calendar.month_name[found.month]} {year}): kept in the text, the meeting is not dated",
+        )
+        return title
     if found.year is None and reader.previous_date and meeting.date < reader.previous_date:
         with contextlib.suppress(ValueError):  # 29 February of a leap year, rolled over
             meeting.date = meeting.date.replace(year=year + 1)
