@@ -102,8 +102,12 @@ class Series(models.Model):
     class Schedule(models.TextChoices):
         EVERY_N_WEEKS = "weeks", "Every N weeks from an anchor date"
         MONTHLY = "monthly", "The nth weekday of each month"
+        # An imported series, until an organiser says when it meets: no invented "Mondays at 14:00".
+        UNSET = "", "Not set yet"
 
-    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS)
+    schedule = models.CharField(
+        max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS, blank=True
+    )
     anchor_date = models.DateField(
         null=True,
         blank=True,

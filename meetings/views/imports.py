@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from meetings import selectors
-from meetings.forms.imports import ImportConfirmForm, ImportForm, options_sign, tag_list
+from meetings.forms.imports import ImportConfirmForm, ImportForm, options_documents, options_sign, tag_list
 from meetings.models import Series
 from meetings.services.exporter import markdown_export
 from meetings.services.importer import ImportFailed, markdown_import
@@ -14,7 +14,7 @@ from meetings.views.common import refuse
 
 def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False):
     return markdown_import(
-        documents=[(options["source"], options["text"])],
+        documents=options_documents(options),
         series_slug=options["slug"],
         series_name=options["series_name"] or "",
         year=options["year"],

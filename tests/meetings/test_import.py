@@ -164,7 +164,7 @@ def test_import_ml_club_sample_meetings_items_and_resources(db):
     assert resources_of("ml-club") == {
         "https://doi.org/10.1088/2632-2153/abb93a": (
             "paper",
-            "",
+            "GW ML September rev.",
             ["meeting-1:minutes", "meeting-1:recap", "meeting-1:research"],
         ),
         "https://pytorch.org/tutorials/": (
@@ -235,13 +235,13 @@ HACKATHON_RESOURCES = {
     ZOOM + "xSgs6AuTva4GT9GzPs3FphLsHMOfsGS7dbNpnWwqqj_Y3eUztRWQR-fQTZ3G09UQ.jr1LRm5P9u992CaE": (
         "recording", "Zoom recording", ["session-2:materials"],
     ),
-    "https://arxiv.org/abs/1706.03762": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/1706.03762": ("paper", "Original Transformer Paper", ["session-5:reading"]),
     "https://arxiv.org/abs/1812.11118": ("paper", "", ["session-4:description"]),
     "https://arxiv.org/abs/1912.02292": ("paper", "", ["session-4:description"]),
-    "https://arxiv.org/abs/2007.06823": ("paper", "", ["session-2:reading"]),
-    "https://arxiv.org/abs/2010.11929": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/2007.06823": ("paper", "Hands-on bayesian neural networks", ["session-2:reading"]),
+    "https://arxiv.org/abs/2010.11929": ("paper", "Vision Transformer", ["session-5:reading"]),
     "https://arxiv.org/abs/2303.14151": ("paper", "", ["session-4:description"]),
-    "https://arxiv.org/abs/2303.18223": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/2303.18223": ("paper", "A Survey of Large Language Models", ["session-5:reading"]),
     "https://cacao.jetstream-cloud.org/": ("other", "", ["session-7:description", "session-8:description"]),
     "https://colab.research.google.com/drive/1-fRuqPqNqaaZCrunZEFm2wvJW5-gqNOi": (
         "notebook", "UArizona Deep Learning Hackathon Intro.ipynb", ["session-1:materials"],
@@ -270,7 +270,7 @@ HACKATHON_RESOURCES = {
     "https://docs.jetstream-cloud.org/ui/cacao/intro/": (
         "other", "CACAO documentation", ["session-7:reading"],
     ),
-    "https://doi.org/10.1002/sam.11583": ("paper", "", ["session-2:reading"]),
+    "https://doi.org/10.1002/sam.11583": ("paper", "Paper on dataset splitting", ["session-2:reading"]),
     "https://drive.google.com/file/d/14dd_Z2erJhppzOAN2hZ3v69DCED_7Y83/view?usp=sharing": (
         "slides", "Math_Lecture_Astro_Workshop.pdf", ["session-1:materials", "session-2:materials"],
     ),
@@ -617,7 +617,11 @@ def test_import_summer_school_lecture_list_with_speakers(db):
             "Open in Colab",
             ["lecture-1:materials"],
         ),
-        "https://doi.org/10.1103/physrevlett.116.061102": ("paper", "", ["lecture-1:reading"]),
+        "https://doi.org/10.1103/physrevlett.116.061102": (
+            "paper",
+            "LIGO's first detection paper",
+            ["lecture-1:reading"],
+        ),
         "https://docs.google.com/presentation/d/1abcMatchedFiltering/edit": (
             "slides",
             "Matched filtering",
@@ -628,7 +632,11 @@ def test_import_summer_school_lecture_list_with_speakers(db):
             "PyCBC tutorial",
             ["lecture-2:materials"],
         ),
-        "https://arxiv.org/abs/1611.04596": ("paper", "", ["lecture-3:description"]),
+        "https://arxiv.org/abs/1611.04596": (
+            "paper",
+            "Gravity Spy (Zevin et al. 2017)",
+            ["lecture-3:description"],
+        ),
         "https://gwosc.org/data/": ("other", "GWOSC", ["day-4:description"]),
     }
     assert result.warnings == []
@@ -671,7 +679,11 @@ def test_import_tutorial_readme_with_numbered_parts_and_colab_badges(db):
         "03_cnn.ipynb",
         ["part-3:description"],
     )
-    assert resources["https://arxiv.org/abs/1506.02142"] == ("paper", "", ["part-4:description"])
+    assert resources["https://arxiv.org/abs/1506.02142"] == (
+        "paper",
+        "Gal & Ghahramani 2016",
+        ["part-4:description"],
+    )
     assert resources["https://github.com/astro-dl/tutorial"] == ("code", "", ["part-4:notes"])
     assert len(resources) == 8
     assert set(Resource.objects.get(url="https://github.com/astro-dl/tutorial").tags.names()) == {"astro-dl"}

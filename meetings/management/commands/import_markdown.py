@@ -4,14 +4,25 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings.services.importer import ImportFailed, document_decode, markdown_import
+from meetings.services.importer import (
+    ImportFailed,
+    document_decode,
+    documents_from_folder,
+    documents_from_zip,
+    markdown_import,
+)
 
 
 class Command(BaseCommand):
     help = "Import a club's Markdown documents (minutes, session lists, READMEs) into a series."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            metavar="FILE",
+            help="Markdown files, folders of them, or .zip archives of them.",
+        )
         parser.add_argument("--series", required=True, metavar="SLUG", help="The series to import into.")
         parser.add_argument(
             "--series-name", default="", metavar="NAME", help="Its name (default: the title)."
@@ -37,15 +48,12 @@ class Command(BaseCommand):
                 raise CommandError(f"No user called {by!r}.")
         documents = []
         for name in files:
-            path = Path(name)
             try:
-                data = path.read_bytes()
+                documents.extend(_read(Path(name)))
             except OSError as error:
-                raise CommandError(f"{name}: {error.strerror}") from None
-            try:
-                documents.append((path.name, document_decode(data, source=path.name)))
+                raise CommandError(f"Nothing was imported. {name}: {error.strerror}") from None
             except ImportFailed as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(f"Nothing was imported. {error}") from None
         try:
             result = markdown_import(
                 documents=documents,
@@ -104,6 +112,16 @@ class Command(BaseCommand):
             out.write(self.style.WARNING(f"Warning: {warning}"))
         if result.dry_run:
             out.write("Dry run: nothing was written.")
+
+
+def _read(path: Path) -> list[tuple[str, str]]:
+    """A Markdown file, a folder of them (one file per meeting) or a .zip of them."""
+    if path.is_dir():
+        return documents_from_folder(path)
+    data = path.read_bytes()
+    if path.suffix.lower() == ".zip" or data[:4] == b"PK\x03\x04":
+        return documents_from_zip(data, source=path.name)
+    return [(path.name, document_decode(data, source=path.name))]
 
 
 def _json_dumps(data) -> str:

@@ -1,11 +1,8 @@
 """Write ImportPlans to the database in one transaction, through the usual services."""
 
-import itertools
 import re
-import statistics
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -19,6 +16,7 @@ from meetings.models import Meeting, MeetingSection, Series
 from meetings.services.import_merge import Clash, fields_merge
 from meetings.services.importer.parse import (
     AGENDA,
+    MEETING_HEADING,
     MINUTES,
     NOTES,
     RECAP,
@@ -35,8 +33,9 @@ from meetings.services.research import ImportedItem, research_item_import, resea
 from meetings.services.research_lines import MENTION
 from meetings.services.sections import SectionInput, sections_import
 from meetings.services.series import meeting_save, series_save, talk_import
-from resources.models import Mention, Resource
-from resources.services.library import resource_add
+from resources.models import Mention, ReadingList, Resource
+from resources.services.library import resource_add_deferred, resources_queue_checks
+from resources.services.readinglists import readinglist_add, readinglist_save
 from resources.services.visibility import resources_held_by_meetings, resources_visibility_refresh
 
 User = get_user_model()
@@ -117,7 +116,7 @@ def markdown_import(
     both on the site and in the document since the last import keeps the site's, unless
     prefer_document.
     """
-    plans = [markdown_parse(text=text, source=source, year=year) for source, text in documents]
+    plans = _in_order([markdown_parse(text=text, source=source, year=year) for source, text in documents])
     result = ImportResult(dry_run=dry_run)
     for plan in plans:
         result.warnings.extend(plan.warnings)
@@ -133,15 +132,43 @@ def markdown_import(
     return result
 
 
+def _in_order(plans: list[ImportPlan]) -> list[ImportPlan]:
+    """One file per meeting: the files in date order, the series named by the label their titles share.
+
+    "Data Ethics Club: Paper A", "Data Ethics Club: Paper B": the series is "Data Ethics Club" and
+    the meetings are "Paper A" and "Paper B".
+    """
+    pages = [plan for plan in plans if plan.one_meeting]
+    if not pages:
+        return plans
+    pages.sort(key=lambda plan: plan.meetings[0].date or date.max)
+    ordered = pages + [plan for plan in plans if not plan.one_meeting]
+    labels = {plan.meetings[0].title.split(": ", 1)[0] for plan in pages if ": " in plan.meetings[0].title}
+    if len(labels) == 1 and all(": " in plan.meetings[0].title for plan in pages):
+        label = labels.pop()
+        if not MEETING_HEADING.match(label) and not ordered[0].title:
+            ordered[0].title = label[:200]
+            for plan in pages:
+                plan.meetings[0].title = plan.meetings[0].title.split(": ", 1)[1]
+    return ordered
+
+
 class _Writer:
     def __init__(self, result: ImportResult, *, by, tags: list[str], prefer_document: bool = False):
         self.result, self.by, self.tags = result, by, tags
         self.prefer_document = prefer_document
+        self.created: list[int] = []  # new resources: their checks are queued in bulk after commit
         self.users: dict[str, object] = {}
         self.last_resource_pk = Resource.objects.aggregate(last=Max("pk"))["last"] or 0
         self.source, self.line = "", None
         # Resources of research items the document no longer lists.
         self.released: set[int] = set()
+
+    def _add(self, **link) -> Resource:
+        resource, created = resource_add_deferred(by=self.by, **link)
+        if created:
+            self.created.append(resource.pk)
+        return resource
 
     def fail(self, error: Exception):
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -153,6 +180,11 @@ class _Writer:
             series = self._series(plans, slug=slug, name=name)
         except (ValidationError, DatabaseError) as error:
             self.fail(error)
+        if not self._intro_to_meeting:
+            try:
+                self._opening_links(series, plans[0])
+            except (ValidationError, DatabaseError) as error:
+                self.fail(error)
         meetings = []
         sequence = 0
         for index, plan in enumerate(plans):
@@ -173,6 +205,7 @@ class _Writer:
             resource_ids=resources_held_by_meetings(meeting_ids=[m.pk for m in meetings]) | self.released
         )
         self._report_resources(meetings)
+        resources_queue_checks(resource_ids=self.created)
 
     # Series ---------------------------------------------------------------------------------
     _intro_to_meeting = False
@@ -184,20 +217,15 @@ class _Writer:
         if series is None:
             name = name or first.title or slug
             self.line = first.title_line
-            dated = [m.date for plan in plans for m in plan.meetings if m.date]
-            weekday = Counter(d.weekday() for d in dated).most_common(1)[0][0] if dated else first.weekday
-            cadence = first.cadence_weeks
-            if cadence is None and len(dated) > 1:
-                gaps = [(b - a).days / 7 for a, b in itertools.pairwise(dated) if b > a]
-                median = round(statistics.median(gaps)) if gaps else 0
-                cadence = median if 1 <= median <= 4 else None
             series = Series(name=name[:200], slug=slug, description=first.series_description(name=name))
-            if weekday is not None:
-                series.weekday = weekday
-            if cadence:
-                series.cadence_weeks = cadence
+            # The schedule only as the document states it ("weekly on Thursdays at 16:00"): dates of
+            # past meetings do not say when the club meets next, so it is left for an organiser to set.
+            if first.weekday is not None and first.cadence_weeks:
+                series.weekday, series.cadence_weeks = first.weekday, first.cadence_weeks
+            else:
+                series.schedule = Series.Schedule.UNSET
             if first.start_time:
-                series.start_time = first.start_time
+                series.start_time = first.start_time  # the time the document gives its sessions
             series = series_save(series=series, by=self.by)
             self.result.counts["series"]["created"] += 1
             report.update(name=series.name, slug=series.slug, action="created")
@@ -218,6 +246,28 @@ class _Writer:
             series_save(series=series, by=self.by)
         report.update(name=series.name, slug=series.slug, action=action)
         return series
+
+    def _opening_links(self, series: Series, plan: ImportPlan) -> None:
+        """The links of the text before the first meeting join the library, on a list of the series'.
+
+        A resource is mentioned by meetings; the series holds its introduction's links through
+        this reading list, so members find them in the library and the series' visibility covers them.
+        """
+        if not plan.description_links:
+            return
+        title = f"{series.name}: links from the introduction"[:200]
+        reading_list = ReadingList.objects.filter(series=series, title=title).first()
+        if reading_list is None:
+            reading_list = readinglist_save(
+                reading_list=ReadingList(title=title, series=series, is_public=True), by=self.by
+            )
+        for link in plan.description_links:
+            self.line = link.line
+            resource = self._add(
+                url=link.href, title=link.title, kind=link.kind, tags=self.tags, library=False
+            )
+            readinglist_add(reading_list=reading_list, resource=resource, by=self.by)
+            self.result.series.setdefault("links", []).append(resource)
 
     def _opening_as_notes(self, plan: ImportPlan, series: Series, *, first: bool) -> None:
         opening = plan.series_description(name=series.name if first else plan.title)
@@ -323,9 +373,8 @@ class _Writer:
         found = {}
         for link in planned.heading_links + planned.links:
             self.line = link.line
-            resource, _ = resource_add(
+            resource = self._add(
                 url=link.href,
-                by=self.by,
                 title=link.title,
                 kind=link.kind,
                 tags=self.tags,
@@ -432,7 +481,7 @@ class _Writer:
                 href = link["href"] if link else planned_item.url
                 if not href.startswith(("http://", "https://")):
                     href = planned_item.url
-                resource, _ = resource_add(url=href, by=self.by, meeting=meeting, section="research")
+                resource = self._add(url=href, meeting=meeting, section="research")
             entry = ImportedItem(
                 key=planned_item.key, text=text, position=position, status=planned_item.status,
                 reason=planned_item.reason, assignee=assignee, resource=resource,

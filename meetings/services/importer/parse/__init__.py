@@ -10,7 +10,8 @@ what), ``dates``, ``people``, ``links``, ``items`` (research items), ``sessions`
 """
 
 from meetings.services.importer.parse.dates import find_date
-from meetings.services.importer.parse.document import document_decode, markdown_parse
+from meetings.services.importer.parse.document import markdown_parse
+from meetings.services.importer.parse.files import document_decode
 from meetings.services.importer.parse.headings import MEETING_HEADING
 from meetings.services.importer.parse.plan import (
     AGENDA,

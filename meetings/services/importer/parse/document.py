@@ -7,8 +7,16 @@ from meetings.services.importer.parse.blocks import front_matter, trim_block
 from meetings.services.importer.parse.dates import WEEKDAYS, YEAR_IN_TEXT, find_date, find_time
 from meetings.services.importer.parse.headings import DOCUMENT_LABEL, MEETING_HEADING, Heading, headings_scan
 from meetings.services.importer.parse.items import dedupe_items, item_key
-from meetings.services.importer.parse.links import MD_LINK
-from meetings.services.importer.parse.plan import MAX_KEY, ImportFailed, ImportPlan, Reader
+from meetings.services.importer.parse.links import MD_LINK, links_read
+from meetings.services.importer.parse.plan import (
+    DESCRIPTION,
+    MAX_KEY,
+    ImportFailed,
+    ImportPlan,
+    PlannedMeeting,
+    PlannedSection,
+    Reader,
+)
 from meetings.services.importer.parse.rows import rows_read
 from meetings.services.importer.parse.sessions import meeting_read
 
@@ -61,6 +69,14 @@ def _description(reader: Reader, front: dict, lines: list[int], body_start: int)
     if description:
         written = [n for n in lines if reader.lines[n - 1].strip()] or [body_start + 1]
         plan.description_lines = (written[0], written[-1])
+        # The opening's links (a playlist, a project page, a notebook) join the library too.
+        holder = PlannedMeeting(key="", line=written[0], heading="", title="")
+        holder.sections.append(
+            PlannedSection(kind=DESCRIPTION, heading="", body=description, first_line=written[0],
+                           last_line=written[-1], lines=[(n, reader.lines[n - 1]) for n in lines])
+        )  # fmt: skip
+        links_read(reader, holder)
+        plan.description_links = holder.links
 
 
 CONTAINER_WORDS = {"day", "week", "module", "unit", "chapter"}
@@ -211,14 +227,3 @@ def markdown_parse(*, text: str, source: str = "", year: int | None = None) -> I
         raise ImportFailed("the file holds NUL bytes: it is not a text document", source=source, line=1)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return document_read(Reader(text.split("\n"), source=source, year=year))
-
-
-def document_decode(data: bytes, *, source: str = "") -> str:
-    """Decode an uploaded or read file as UTF-8; ImportFailed names the line of a bad byte."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ImportFailed(
-            f"the file is not UTF-8 text (byte {error.start + 1} cannot be read)", source=source, line=line
-        ) from None

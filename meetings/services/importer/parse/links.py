@@ -21,7 +21,17 @@ SCHEMELESS = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/
 GENERIC_TEXT = re.compile(
     r"^(?:link|here|this|click here|\d+|pdf|slides|video|url|source|website|page)$", re.I
 )
+HTML_LINK = re.compile(
+    r"<a\s[^>]*?href\s*=\s*[\"'](?P<href>[^\"']+)[\"'][^>]*>(?P<text>.*?)</a>", re.I | re.S
+)
+TAG = re.compile(r"<br\s*/?>|</?(?:em|i|b|strong|span|p)\b[^>]*>", re.I)
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
+
+
+def html_links(text: str) -> str:
+    """``<a href="u">t</a>`` as ``[t](u)``; ``<br>`` and inline tags as plain text."""
+    text = HTML_LINK.sub(lambda m: f"[{TAG.sub(' ', m['text']).strip()}]({m['href']})", text)
+    return re.sub(r"\s+", " ", TAG.sub(" ", text)).strip()
 
 
 def link_label(line: str, start: int) -> str:
@@ -120,6 +130,9 @@ def links_read(reader, meeting: PlannedMeeting) -> None:
         details: dict[str, tuple[str, str, int]] = {}
         rewritten = section.body
         for number, raw in section.lines:
+            for match in HTML_LINK.finditer(raw):
+                if parsed := link_read(reader, match["href"], number, quiet=True):
+                    details.setdefault(parsed[0], (TAG.sub(" ", match["text"]).strip(), "", number))
             for match in MD_LINK.finditer(raw):
                 target = match["target"].strip("<>")
                 parsed = link_read(reader, target, number)
@@ -149,7 +162,9 @@ def links_read(reader, meeting: PlannedMeeting) -> None:
             if not number:
                 number = next((n for n, raw in section.lines if href in raw), section.first_line)
             identifier = bool(parsed.arxiv_id or parsed.doi)
-            title = "" if identifier else resource_title(text, label, href)
+            # The link's text names the resource until its metadata arrives (the writer's title is
+            # provisional: a fetched title replaces it).
+            title = resource_title(text, label, href)
             meeting.links.append(
                 PlannedLink(
                     url=parsed.url, href=href, title=title,
@@ -168,7 +183,7 @@ def heading_links_read(reader, meeting: PlannedMeeting, text: str) -> None:
                 PlannedLink(
                     url,
                     href,
-                    "" if identifier else title_text(match["text"]),
+                    title_text(match["text"]),
                     link_kind(url, match["text"], "", "talk"),
                     "talk",
                     meeting.line,

@@ -198,6 +198,9 @@ def people_in(text: str) -> list[str]:
         word.lower().strip(".,") in _FUNCTION_WORDS for name in names for word in name.split()
     ):
         return []
+    # One capitalised word ("Easter", "Hands-on") is as likely a word as a name: a person needs two.
+    if any(len(re.sub(r"^(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)\.?\s+", "", name).split()) < 2 for name in names):
+        return []
     return names
 
 

@@ -134,6 +134,7 @@ class ImportPlan:
     line_count: int = 0
     title_raw: str = ""  # the heading line the title came from, as written
     document_title: str = ""  # the title as written, before a label like "Outline:" is taken off
+    description_links: list[PlannedLink] = field(default_factory=list)  # the opening text's links
     one_meeting: bool = False  # the document is one meeting's page (one file per meeting)
 
     def warn(reader, line: int, message: str) -> None:

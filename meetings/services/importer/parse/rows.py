@@ -11,7 +11,7 @@ import re
 from meetings.services.importer.parse.blocks import heading_words
 from meetings.services.importer.parse.dates import find_date
 from meetings.services.importer.parse.headings import MEETING_WORDS, tidy_title
-from meetings.services.importer.parse.links import MD_LINK, link_read, links_read
+from meetings.services.importer.parse.links import MD_LINK, html_links, link_read, links_read
 from meetings.services.importer.parse.people import people_in, talk_from_text
 from meetings.services.importer.parse.plan import (
     DESCRIPTION,
@@ -25,10 +25,6 @@ from meetings.services.importer.parse.sessions import date_read
 from meetings.services.research_lines import BULLET
 
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
-HTML_LINK = re.compile(
-    r"<a\s[^>]*?href\s*=\s*[\"'](?P<href>[^\"']+)[\"'][^>]*>(?P<text>.*?)</a>", re.I | re.S
-)
-TAG = re.compile(r"<br\s*/?>|</?(?:em|i|b|strong|span|p)\b[^>]*>", re.I)
 COLUMN_ROLES = [
     ("date", re.compile(r"^(?:date|dates|when|day|week|session date|meeting date)$")),
     (
@@ -40,12 +36,6 @@ COLUMN_ROLES = [
 # An entry's date stands first: "2023-03-14 —", "**Week 5 (Jan 29)**", "~~12 March~~".
 ENTRY_PREFIX = re.compile(rf"^(?:[\s(\[*_~]|(?:{MEETING_WORDS})\s*\d+\s*[(:,\u2013\u2014-]?\s*)*$", re.I)
 CANCELLED_WORDS = re.compile(r"\b(?:cancell?ed|postponed|no meeting)\b", re.I)
-
-
-def html_links(text: str) -> str:
-    """``<a href="u">t</a>`` as ``[t](u)``; ``<br>`` and inline tags as plain text."""
-    text = HTML_LINK.sub(lambda m: f"[{TAG.sub(' ', m['text']).strip()}]({m['href']})", text)
-    return re.sub(r"\s+", " ", TAG.sub(" ", text)).strip()
 
 
 def _cells(line: str) -> list[str]:
@@ -147,9 +137,9 @@ def _entries(reader: Reader, free: list[int], meetings: list, taken: set[int]) -
             following += 1
         taken.update(n for n, _ in body)
         date_text = text[: found.end]
-        rest = text[found.end :].strip(" )]*_~:,.\u2013\u2014-")
+        rest = re.sub(r"^[\s)\]*_~:,.\u2013\u2014-]+|[\s*_~]+$", "", text[found.end :])
         plain = MD_LINK.sub(lambda m: m["text"] if not _is_bare(m) else "", rest)
-        plain = re.sub(r"\[\s*[,;]?\s*\]|\(\s*\)", " ", plain)
+        plain = re.sub(r"\[\s*[,;]?\s*\]|\(\s*\)|<?https?://\S+", " ", plain)
         names, title = talk_from_text(plain)
         labelled = [("", rest)] + [("", line) for _, line in body[1:]]
         meeting = _row_meeting(reader, number, date_text, title, names, labelled, lines=body)
@@ -175,7 +165,8 @@ def _row_meeting(
     meeting = PlannedMeeting(key="", line=line, heading=plain_date.strip(), title="")
     found = find_date(plain_date)
     rest = date_read(reader, meeting, found, plain_date) if found else plain_date
-    title_plain = tidy_title(re.sub(r"[*_~]", "", MD_LINK.sub(lambda m: m["text"], title)))
+    title_plain = re.sub(r"[*_~]", "", MD_LINK.sub(lambda m: m["text"], title))
+    title_plain = tidy_title(CANCELLED_WORDS.sub(" ", title_plain))
     meeting.title = (title_plain or tidy_title(re.sub(r"[*_~()]", " ", rest)))[:MAX_TITLE]
     body_lines = [f"- {label}: {value}" if label else value for label, value in labelled]
     numbers = [n for n, _ in lines] if lines else [line] * len(body_lines)

@@ -17,7 +17,13 @@ from meetings.services.importer.parse.headings import (
 )
 from meetings.services.importer.parse.items import research_read
 from meetings.services.importer.parse.links import MD_LINK, heading_links_read, links_read
-from meetings.services.importer.parse.people import NAMES, names_in, speakers_read, split_names
+from meetings.services.importer.parse.people import (
+    NAMES,
+    names_in,
+    speakers_read,
+    split_names,
+    talk_from_text,
+)
 from meetings.services.importer.parse.plan import (
     DESCRIPTION,
     MAX_TITLE,
@@ -50,7 +56,10 @@ def meeting_read(reader, heading: Heading, end: int, inner: list[Heading], skip:
 
     sections_read(reader, meeting, heading, end, inner, skip)
     first_words = next((s.body for s in meeting.sections if s.body), "")
-    meeting.cancelled = bool(CANCELLED.match(plain_heading) or CANCELLED.match(first_words))
+    meeting.cancelled = bool(
+        CANCELLED.match(plain_heading) or CANCELLED.match(first_words) or CANCELLED.match(title)
+    )
+    _part_speakers(meeting)
     speakers_read(reader, meeting)
     research_read(reader, meeting)
     links_read(reader, meeting)
@@ -127,6 +136,18 @@ def _heading_speakers(meeting: PlannedMeeting, title: str) -> str:
         for name in names:
             meeting.speakers.append(PlannedSpeaker(name=name, title=rest, line=meeting.line))
     return title
+
+
+def _part_speakers(meeting: PlannedMeeting) -> None:
+    """A part of a session that names its speaker ("Part 2: Graphs by Alan Turing") is a talk."""
+    for section in meeting.sections:
+        plain = re.sub(r"[*_`]", "", MD_LINK.sub(lambda m: m["text"], section.heading))
+        if not MEETING_HEADING.match(plain):
+            continue
+        names, title = talk_from_text(MEETING_HEADING.sub("", plain, count=1))
+        for name in names:
+            if all(s.name.lower() != name.lower() for s in meeting.speakers):
+                meeting.speakers.append(PlannedSpeaker(name=name, title=title, line=section.first_line))
 
 
 def sections_read(reader, meeting, heading, end, inner, skip) -> None:
