@@ -120,6 +120,10 @@ class ImportConfirmForm(forms.Form):
         label="Where a value was changed both on the site and in the document, take the document's",
     )
 
+    same_people = forms.BooleanField(
+        required=False, label="The names listed above are each the same person as the fuller name beside them"
+    )
+
     def clean(self):
         data = super().clean()
         options = {name: data.get(name) for name in ("source", "text", "slug", "series_name", "year", "tags")}

@@ -12,7 +12,7 @@ from meetings.services.importer import ImportFailed, markdown_import
 from meetings.views.common import refuse
 
 
-def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False):
+def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False, same_people: bool = False):
     return markdown_import(
         documents=options_documents(options),
         series_slug=options["slug"],
@@ -22,6 +22,7 @@ def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False
         tags=tag_list(options["tags"]),
         dry_run=dry_run,
         prefer_document=prefer_document,
+        same_people=same_people,
     )
 
 
@@ -76,7 +77,11 @@ def series_import_confirm(request, slug=None):
         else:
             try:
                 result = _run(
-                    request, options, dry_run=False, prefer_document=confirm.cleaned_data["prefer_document"]
+                    request,
+                    options,
+                    dry_run=False,
+                    prefer_document=confirm.cleaned_data["prefer_document"],
+                    same_people=confirm.cleaned_data["same_people"],
                 )
             except ImportFailed as error:
                 errors.append(f"Nothing was imported: {error}")

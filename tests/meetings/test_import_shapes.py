@@ -310,3 +310,54 @@ def test_parse_reports_a_date_it_cannot_read_and_keeps_it():
         "c.md, line 3: “31 Febuary 2023” is not a date (there is no 31 February 2023): kept in the text, "
         "the meeting is not dated"
     ]
+
+
+# --- People -------------------------------------------------------------------------------------
+
+PEOPLE = """# Club
+
+## Session 1 - 3 March 2023
+
+### Speakers
+
+- Dr. CK Chan: Diffusion
+
+## Session 2 - 10 March 2023
+
+### Speakers
+
+- Dr CK Chan: Flows
+
+## Session 3 - 17 March 2023
+
+### Speakers
+
+- Chan: Questions
+"""
+
+
+@pytest.mark.parametrize(
+    ("same", "names"), [(False, ["Dr. CK Chan", "Dr. CK Chan", "Chan"]), (True, ["Dr. CK Chan"] * 3)]
+)
+def test_one_person_however_written_and_an_ambiguous_name_is_confirmed(same, names):
+    result = markdown_import(documents=[("c.md", PEOPLE)], series_slug="club", same_people=same)
+
+    assert [t.guest_name for t in Talk.objects.order_by("meeting__start")] == names
+    assert result.same_people == [{"source": "c.md", "name": "Chan", "may_be": ["Dr. CK Chan"], "merged": same}]
+    assert any("“Chan” may be “Dr. CK Chan”" in str(w) for w in result.warnings) is not same
+
+
+def test_preview_asks_whether_two_names_are_one_person(client):
+    from django.urls import reverse
+
+    from tests.factories import SeriesFactory, UserFactory
+
+    organiser = UserFactory()
+    series = SeriesFactory(slug="club", organisers=[organiser])
+    client.force_login(organiser)
+    preview = client.post(reverse("series-import", kwargs={"slug": series.slug}), {"text": PEOPLE})
+    page = preview.content.decode()
+    assert 'id="import-people"' in page and "“Chan” may be “Dr. CK Chan”" in page
+    data = {field.name: field.value() or "" for field in preview.context["confirm"].hidden_fields()}
+    client.post(reverse("series-import-confirm", kwargs={"slug": series.slug}), {**data, "same_people": "on"})
+    assert sorted(set(Talk.objects.values_list("guest_name", flat=True))) == ["Dr. CK Chan"]

@@ -37,9 +37,26 @@ class Command(BaseCommand):
             action="store_true",
             help="Where a value changed both on the site and in the document, take the document's.",
         )
+        parser.add_argument(
+            "--same-people",
+            action="store_true",
+            help="Treat a short name the report lists (“CK”) as the fuller name beside it (“Dr. CK Chan”).",
+        )
 
     def handle(
-        self, *args, files, series, series_name, year, tag, by, dry_run, json, prefer_document, **options
+        self,
+        *args,
+        files,
+        series,
+        series_name,
+        year,
+        tag,
+        by,
+        dry_run,
+        json,
+        prefer_document,
+        same_people,
+        **options,
     ):
         user = None
         if by:
@@ -64,6 +81,7 @@ class Command(BaseCommand):
                 tags=tag,
                 dry_run=dry_run,
                 prefer_document=prefer_document,
+                same_people=same_people,
             )
         except ImportFailed as error:
             raise CommandError(f"Nothing was imported. {error}") from None

@@ -63,6 +63,8 @@ class ImportResult:
     warnings: list[Notice] = field(default_factory=list)
     # Values changed both on the site and in the document since the last import.
     clashes: list[dict] = field(default_factory=list)
+    # Names that may be one person ("CK", "Dr. CK Chan"): the organiser confirms, or they stay apart.
+    same_people: list[dict] = field(default_factory=list)
     counts: dict = field(
         default_factory=lambda: {
             "series": _tally("created", "reused"),
@@ -82,6 +84,7 @@ class ImportResult:
             "series_name": self.series.get("name", ""),
             **self.counts,
             "clashes": self.clashes,
+            "same_people": self.same_people,
             "warnings": [asdict(w) for w in self.warnings],
         }
 
@@ -109,15 +112,19 @@ def markdown_import(
     tags=(),
     dry_run: bool = False,
     prefer_document: bool = False,
+    same_people: bool = False,
 ) -> ImportResult:
     """Import (source name, Markdown) documents into a series, all or nothing; dry_run rolls back.
 
     Raises ImportFailed, naming the file and line, and then nothing is written. A value changed
     both on the site and in the document since the last import keeps the site's, unless
-    prefer_document.
+    prefer_document. same_people: the organiser confirmed that a short name ("CK") is the one
+    fuller name beside it ("Dr. CK Chan").
     """
     plans = _in_order([markdown_parse(text=text, source=source, year=year) for source, text in documents])
     result = ImportResult(dry_run=dry_run)
+    for plan in plans:
+        _people(plan, result, merge=same_people)
     for plan in plans:
         result.warnings.extend(plan.warnings)
     try:
@@ -130,6 +137,21 @@ def markdown_import(
     except _DryRun:
         pass
     return result
+
+
+def _people(plan: ImportPlan, result: ImportResult, *, merge: bool) -> None:
+    """List the names that may be one person; with the organiser's word, a short name takes the full one."""
+    for short, fuller in plan.same_people:
+        one = merge and len(fuller) == 1
+        result.same_people.append({"source": plan.source, "name": short, "may_be": fuller, "merged": one})
+        if one:
+            for meeting in plan.meetings:
+                for speaker in meeting.speakers:
+                    if speaker.name == short:
+                        speaker.name = fuller[0]
+        else:
+            names = " or ".join(f"“{name}”" for name in fuller)
+            plan.warn(0, f"“{short}” may be {names}: kept apart unless you confirm they are one person")
 
 
 def _in_order(plans: list[ImportPlan]) -> list[ImportPlan]:

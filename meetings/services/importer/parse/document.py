@@ -8,6 +8,7 @@ from meetings.services.importer.parse.dates import WEEKDAYS, YEAR_IN_TEXT, find_
 from meetings.services.importer.parse.headings import DOCUMENT_LABEL, MEETING_HEADING, Heading, headings_scan
 from meetings.services.importer.parse.items import dedupe_items, item_key
 from meetings.services.importer.parse.links import MD_LINK, links_read
+from meetings.services.importer.parse.people import people_resolve
 from meetings.services.importer.parse.plan import (
     DESCRIPTION,
     MAX_KEY,
@@ -54,6 +55,7 @@ def document_read(reader: Reader) -> ImportPlan:
     plan.start_time = find_time(opening_text)
     meetings = [one] if one else _meetings(reader, headings, sessions, ranges, skip) + rows
     _finish(reader, sorted(meetings, key=lambda m: m.line))
+    people_resolve(plan)
     if not plan.meetings and not plan.description:
         reader.fail(body_start + 1, "nothing to import: no meetings and no text")
     return plan

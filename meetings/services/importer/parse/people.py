@@ -230,3 +230,32 @@ def talk_from_text(text: str) -> tuple[list[str], str]:
 
 def _clean_title(text: str) -> str:
     return text.strip().strip(" -:,;" + DASHES).strip('“”"')[:MAX_TITLE]
+
+
+_HONORIFIC = re.compile(r"^(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)\.?\s+", re.I)
+
+
+def _person_key(name: str) -> tuple[str, ...]:
+    return tuple(word.lower() for word in re.split(r"[\s.]+", _HONORIFIC.sub("", name)) if word)
+
+
+def people_resolve(plan) -> None:
+    """One person however the document writes them.
+
+    "Dr. CK Chan", "Dr CK Chan" and "CK Chan" are one person: every talk takes the fullest
+    spelling. "CK" beside "Dr. CK Chan" may be, or may not: the pair is listed for the organiser
+    to confirm (ImportPlan.same_people), never silently made one or two people.
+    """
+    speakers = [speaker for meeting in plan.meetings for speaker in meeting.speakers]
+    fullest: dict[tuple[str, ...], str] = {}
+    for speaker in speakers:
+        key = _person_key(speaker.name)
+        if len(speaker.name) > len(fullest.get(key, "")):
+            fullest[key] = speaker.name
+    for speaker in speakers:
+        speaker.name = fullest[_person_key(speaker.name)]
+    keys = sorted(fullest, key=len)
+    for short in keys:
+        longer = [key for key in keys if len(key) > len(short) and set(short) <= set(key)]
+        if longer:
+            plan.same_people.append((fullest[short], [fullest[key] for key in longer]))

@@ -135,6 +135,8 @@ class ImportPlan:
     title_raw: str = ""  # the heading line the title came from, as written
     document_title: str = ""  # the title as written, before a label like "Outline:" is taken off
     description_links: list[PlannedLink] = field(default_factory=list)  # the opening text's links
+    # (a short name, the fuller names it may be): "CK" and "Dr. CK Chan", for the organiser to confirm
+    same_people: list[tuple[str, list[str]]] = field(default_factory=list)
     one_meeting: bool = False  # the document is one meeting's page (one file per meeting)
 
     def warn(reader, line: int, message: str) -> None:
