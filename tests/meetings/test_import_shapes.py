@@ -343,7 +343,8 @@ def test_one_person_however_written_and_an_ambiguous_name_is_confirmed(same, nam
     result = markdown_import(documents=[("c.md", PEOPLE)], series_slug="club", same_people=same)
 
     assert [t.guest_name for t in Talk.objects.order_by("meeting__start")] == names
-    assert result.same_people == [{"source": "c.md", "name": "Chan", "may_be": ["Dr. CK Chan"], "merged": same}]
+    expected = {"source": "c.md", "name": "Chan", "may_be": ["Dr. CK Chan"], "merged": same}
+    assert result.same_people == [expected]
     assert any("“Chan” may be “Dr. CK Chan”" in str(w) for w in result.warnings) is not same
 
 
