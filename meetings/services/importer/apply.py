@@ -35,6 +35,7 @@ from meetings.services.sections import SectionInput, sections_import
 from meetings.services.series import meeting_save, series_save, talk_import
 from resources.models import Mention, ReadingList, Resource
 from resources.services.library import resource_add_deferred, resources_queue_checks
+from resources.services.links import InvalidLink, parse_link
 from resources.services.readinglists import readinglist_add, readinglist_save
 from resources.services.visibility import resources_held_by_meetings, resources_visibility_refresh
 
@@ -437,7 +438,7 @@ class _Writer:
             found = talk
             talk, action, clashes = talk_import(
                 meeting=meeting, talk=talk, speaker=user, guest_name=speaker.name, title=speaker.title,
-                resource=resources.get(speaker.resource_url), order=order,
+                resource=self._presented(speaker.resource_url, resources), order=order,
                 prefer_document=self.prefer_document,
             )  # fmt: skip
             if found is None:
@@ -540,6 +541,18 @@ class _Writer:
                 meeting, f"research item “{item.text[:60]}”", planned.line,
                 [Clash("removed from the document", item.get_status_display(), "removed", "site")],
             )  # fmt: skip
+
+    def _presented(self, url: str, resources: dict):
+        """The talk's paper: a resource the meeting links, or a link only its speaker line gives."""
+        if not url:
+            return None
+        if url in resources:
+            return resources[url]
+        try:
+            parsed = parse_link(url)
+        except InvalidLink:
+            return None
+        return resources.get(parsed.url) or self._add(url=url, library=False)
 
     def _clashes(self, meeting, what: str, line, clashes) -> None:
         for clash in clashes:

@@ -74,3 +74,30 @@ def front_matter(reader) -> tuple[int, dict, list[str]]:
             return index + 1, data, reader.lines[: index + 1]
     reader.fail(1, "the front matter opened on line 1 is never closed with “---”")
     return 0, {}, []  # unreachable
+
+
+_BODY_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?=\s)", re.M)
+
+
+def promote_headings(body: str, *, to: int = 3) -> str:
+    """Headings inside a section's text start at level 3, however deep the document had them.
+
+    An export writes them one level below its own "###" sections; reading them back this way
+    gives the text the import stored. Fenced code is left alone.
+    """
+    lines, fence, levels = body.split("\n"), None, []
+    for line in lines:
+        if fence is None and (match := _BODY_HEADING.match(line)):
+            levels.append(len(match["hashes"]))
+        elif match := FENCE.match(line):
+            fence = None if fence else match["fence"]
+    if not levels or min(levels) <= to:
+        return body
+    shift, out, fence = min(levels) - to, [], None
+    for line in lines:
+        if fence is None and (match := _BODY_HEADING.match(line)):
+            line = line[shift:]
+        elif match := FENCE.match(line):
+            fence = None if fence else match["fence"]
+        out.append(line)
+    return "\n".join(out)

@@ -12,6 +12,7 @@ from meetings.services.importer.parse.people import people_resolve
 from meetings.services.importer.parse.plan import (
     DESCRIPTION,
     MAX_KEY,
+    MAX_TITLE,
     ImportFailed,
     ImportPlan,
     PlannedMeeting,
@@ -132,6 +133,7 @@ def _one_meeting(reader: Reader, front: dict, headings: list[Heading], skip: set
     inner = [h for h in headings if h.line > title.line]
     meeting = meeting_read(reader, title, len(reader.lines), inner, skip)
     meeting.date = meeting.date or found
+    meeting.key = f"date-{meeting.date:%m-%d}"  # as a dated heading's, so its export reads back
     plan.one_meeting = True
     plan.title, plan.title_line, plan.title_raw = "", None, ""
     return meeting
@@ -220,7 +222,7 @@ def series_habits(reader, text: str) -> None:
 
 def is_meeting(text: str) -> bool:
     plain = re.sub(r"[*_`]", "", MD_LINK.sub(lambda m: m["text"], text))
-    return bool(MEETING_HEADING.match(plain)) or (find_date(plain) is not None and len(plain) < 160)
+    return bool(MEETING_HEADING.match(plain)) or (find_date(plain) is not None and len(plain) <= MAX_TITLE)
 
 
 def markdown_parse(*, text: str, source: str = "", year: int | None = None) -> ImportPlan:

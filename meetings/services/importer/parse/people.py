@@ -98,7 +98,7 @@ def split_speaker_line(text: str) -> tuple[str, str]:
 
 def speakers_read(reader, meeting: PlannedMeeting) -> None:
     """Speakers from a "Speakers" section, "Speaker: X" lines and prose ("X gave a talk", "… by X")."""
-    meeting.sections = [s for s in meeting.sections if not _speakers_section(meeting, s)]
+    meeting.sections = [s for s in meeting.sections if not _speakers_section(reader, meeting, s)]
     for section in meeting.sections:
         if section.kind in (READING, RESEARCH):
             continue
@@ -124,7 +124,7 @@ def _add(meeting: PlannedMeeting, name: str, title: str = "", line: int = 0, url
     meeting.speakers.append(PlannedSpeaker(name=name, title=title, line=line, resource_url=url))
 
 
-def _speakers_section(meeting: PlannedMeeting, section) -> bool:
+def _speakers_section(reader, meeting: PlannedMeeting, section) -> bool:
     """Read a "Speakers" section's "Name: title" lines; True when nothing else is left in it."""
     if section.kind != SPEAKERS:
         return False
@@ -135,8 +135,14 @@ def _speakers_section(meeting: PlannedMeeting, section) -> bool:
             continue
         name, title = split_speaker_line(text)
         names = split_names(name)
+        url = ""
+        if names and (link := MD_LINK.search(title)):
+            # "Ada Lovelace: [Attention Is All You Need](https://arxiv.org/…)": the paper presented.
+            title = (title[: link.start()] + link["text"] + title[link.end() :]).strip()
+            if parsed := link_read(reader, link["target"], number):
+                url = parsed[1]  # as written: the writer adds it to the library if no section links it
         for person in names:
-            _add(meeting, person, title, number)
+            _add(meeting, person, title, number, url)
         if not names:
             leftover.append(raw)
     if any(line.strip() for line in leftover):

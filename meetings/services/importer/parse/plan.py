@@ -106,6 +106,7 @@ class PlannedMeeting:
     recording_url: str = ""
     heading_links: list[PlannedLink] = field(default_factory=list)
     cancelled: bool = False
+    cancelled_mark: bool = False  # the heading says so ("… (cancelled)")
 
     def bodies(reader, kind: str) -> list[PlannedSection]:
         return [section for section in reader.sections if section.kind == kind]

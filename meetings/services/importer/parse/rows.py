@@ -185,7 +185,7 @@ def _row_meeting(
     meeting.cancelled = bool(CANCELLED_WORDS.search(" ".join(body_lines)))
     if found:
         meeting.key = (
-            f"date-{meeting.date:%Y-%m-%d}" if meeting.date else f"date-{found.month:02d}-{found.day:02d}"
+            f"date-{found.month:02d}-{found.day:02d}"  # as a dated heading's, so an export reads back
         )
     else:
         meeting.key = re.sub(r"[^a-z0-9]+", "-", meeting.title.lower()).strip("-")[:80] or "meeting"

@@ -5,7 +5,14 @@ import contextlib
 import re
 from datetime import date
 
-from meetings.services.importer.parse.blocks import CANCELLED, heading_words, o_bullet, slug, trim_block
+from meetings.services.importer.parse.blocks import (
+    CANCELLED,
+    heading_words,
+    o_bullet,
+    promote_headings,
+    slug,
+    trim_block,
+)
 from meetings.services.importer.parse.dates import TIME_IN_TEXT, find_date, find_time
 from meetings.services.importer.parse.headings import (
     MEETING_HEADING,
@@ -43,6 +50,9 @@ def meeting_read(reader, heading: Heading, end: int, inner: list[Heading], skip:
     found = find_date(plain_heading)
     title = tidy_title(date_read(reader, meeting, found, plain_heading))
     title = _heading_speakers(meeting, title)
+    if marked := MARKED_CANCELLED.search(title):
+        # "Normalising flows (cancelled)", "29 Jan — cancelled": the meeting did not take place.
+        title, meeting.cancelled_mark = tidy_title(title[: marked.start()]), True
     if len(title) > MAX_TITLE:
         reader.warn(heading.line, f"the heading is longer than {MAX_TITLE} characters: cut short")
         title = title[:MAX_TITLE]
@@ -57,13 +67,16 @@ def meeting_read(reader, heading: Heading, end: int, inner: list[Heading], skip:
     sections_read(reader, meeting, heading, end, inner, skip)
     first_words = next((s.body for s in meeting.sections if s.body), "")
     meeting.cancelled = bool(
-        CANCELLED.match(plain_heading) or CANCELLED.match(first_words) or CANCELLED.match(title)
+        meeting.cancelled_mark or CANCELLED.match(plain_heading) or CANCELLED.match(first_words)
     )
     _part_speakers(meeting)
     speakers_read(reader, meeting)
     research_read(reader, meeting)
     links_read(reader, meeting)
     return meeting
+
+
+MARKED_CANCELLED = re.compile(r"(?:^|[\s(\u2013\u2014-])\(?(?:cancell?ed|postponed)\)?\W*$", re.I)
 
 
 def date_read(reader, meeting: PlannedMeeting, found, title: str) -> str:
@@ -169,12 +182,12 @@ def sections_read(reader, meeting, heading, end, inner, skip) -> None:
                     kind=kind or NOTES, heading=heading_label(sub.text), body="",
                     first_line=number, last_line=number,
                 )  # fmt: skip
-                level = sub.level
+                level = level if sub.pseudo else sub.level  # a bold label does not deepen the section
                 sections.append(current)
                 continue
         current.lines.append((number, reader.lines[number - 1]))
     for section in sections:
-        body = trim_block([o_bullet(text) for _, text in section.lines])
+        body = promote_headings(trim_block([o_bullet(text) for _, text in section.lines]))
         numbers = [n for n, text in section.lines if text.strip()]
         if numbers:
             section.first_line = section.first_line or numbers[0]
