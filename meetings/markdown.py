@@ -6,6 +6,7 @@ imported here, so rendering works (and is tested) without Django.
 
 import functools
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -151,6 +152,17 @@ def _new_markdown() -> markdown.Markdown:
     )
 
 
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """This thread's Markdown instance, reset: building one costs more than most conversions."""
+    md = getattr(_local, "markdown", None)
+    if md is None:
+        md = _local.markdown = _new_markdown()
+    return md.reset()
+
+
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 _TAGS = {
@@ -245,7 +257,7 @@ def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
     """
     if not id_prefix.startswith(ID_PREFIX):
         id_prefix = ID_PREFIX + id_prefix
-    html = _new_markdown().convert(text or "")
+    html = _markdown().convert(text or "")
     return _label_task_boxes(_cleaner(id_prefix).clean(html))
 
 
