@@ -28,6 +28,7 @@ from meetings.services.importer.parse import (
     PlannedSection,
     markdown_parse,
 )
+from meetings.services.importer.parse.recognition import recognition_map
 from meetings.services.minutes import minutes_get, minutes_save
 from meetings.services.research import ImportedItem, research_item_import, research_items_import_remove
 from meetings.services.research_lines import MENTION
@@ -66,6 +67,8 @@ class ImportResult:
     clashes: list[dict] = field(default_factory=list)
     # Names that may be one person ("CK", "Dr. CK Chan"): the organiser confirms, or they stay apart.
     same_people: list[dict] = field(default_factory=list)
+    # Per document, each source line and what it became (the preview's recognition map).
+    recognition: list[dict] = field(default_factory=list)
     counts: dict = field(
         default_factory=lambda: {
             "series": _tally("created", "reused"),
@@ -86,6 +89,7 @@ class ImportResult:
             **self.counts,
             "clashes": self.clashes,
             "same_people": self.same_people,
+            "recognition": self.recognition,
             "warnings": [asdict(w) for w in self.warnings],
         }
 
@@ -122,8 +126,12 @@ def markdown_import(
     prefer_document. same_people: the organiser confirmed that a short name ("CK") is the one
     fuller name beside it ("Dr. CK Chan").
     """
+    texts = dict(documents)
     plans = _in_order([markdown_parse(text=text, source=source, year=year) for source, text in documents])
     result = ImportResult(dry_run=dry_run)
+    for plan in plans:
+        lines = texts[plan.source].lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        result.recognition.append({"source": plan.source, "lines": recognition_map(plan, lines)})
     for plan in plans:
         _people(plan, result, merge=same_people)
     for plan in plans:
