@@ -98,9 +98,10 @@ def main():
     call_command("migrate", verbosity=0)
     from meetings.models import Series
 
-    Series.objects.filter(slug="bench").delete()
+    slug = f"bench-{args.meetings}"
+    Series.objects.filter(slug=slug).delete()
     started = time.perf_counter()
-    result = markdown_import(documents=[("bench.md", text)], series_slug="bench", dry_run=args.dry_run)
+    result = markdown_import(documents=[("bench.md", text)], series_slug=slug, dry_run=args.dry_run)
     took = time.perf_counter() - started
     counts = result.counts
     print(f"import{' (dry run)' if args.dry_run else ''}: {took:.1f} s "

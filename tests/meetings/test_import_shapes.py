@@ -395,3 +395,48 @@ def test_export_then_import_gives_the_same_series(path):
     assert snapshot("club") == before
     assert sorted(Resource.objects.values_list("url", "kind", "title")) == library
     assert markdown_export(series=Series.objects.get(slug="club")) == exported
+
+
+# --- The recognition map ------------------------------------------------------------------------
+
+
+def test_recognition_map_marks_each_line_with_what_it_became():
+    result = markdown_import(documents=[("list.md", (SHAPES / "dated-list.md").read_text())], series_slug="v")
+
+    (document,) = result.recognition
+    became = {entry["line"]: entry["became"] for entry in document["lines"]}
+    assert document["source"] == "list.md"
+    assert became[1] == ["series"]
+    assert became[3] == ["resource", "series description"]  # the shared drive, in the opening
+    assert became[5] == ["meeting", "date", "talk", "resource", "description section"]
+    assert became[7] == ["description section"]  # the sub-bullet under the entry
+    assert became[9] == ["meeting", "date", "description section"]  # the struck week
+    assert [entry["text"] for entry in document["lines"]][:2] == ["# Vision Journal Club", ""]
+    assert became[2] == []
+
+
+def test_recognition_map_in_json_and_on_the_preview(client, tmp_path):
+    import json
+
+    from django.urls import reverse
+
+    from tests.factories import SeriesFactory, UserFactory
+
+    path = tmp_path / "list.md"
+    path.write_text((SHAPES / "dated-list.md").read_text())
+    out = io.StringIO()
+    call_command("import_markdown", str(path), "--series", "v", "--dry-run", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["recognition"][0]["lines"][4] == {
+        "line": 5,
+        "text": "- 2023-03-14 — Ada Lovelace: Attention Is All You Need [arXiv](https://arxiv.org/abs/1706.03762)",
+        "became": ["meeting", "date", "talk", "resource", "description section"],
+    }
+
+    organiser = UserFactory()
+    series = SeriesFactory(slug="club", organisers=[organiser])
+    client.force_login(organiser)
+    page = client.post(reverse("series-import", kwargs={"slug": series.slug}), {"text": path.read_text()})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="import-map"' in html
+    assert '<tr data-became="meeting date talk resource description section"><td>5</td>' in html
