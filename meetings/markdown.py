@@ -6,6 +6,7 @@ imported here, so rendering works (and is tested) without Django.
 
 import functools
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -149,6 +150,17 @@ def _new_markdown() -> markdown.Markdown:
         extension_configs=_EXTENSION_CONFIGS,
         output_format="html",
     )
+
+
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """This thread's Markdown instance, reset: building one costs more than most conversions."""
+    md = getattr(_local, "markdown", None)
+    if md is None:
+        md = _local.markdown = _new_markdown()
+    return md.reset()
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -376,8 +388,9 @@ def render_markdown(text: str, *, id_prefix: str = ID_PREFIX) -> str:
     if problem:
         raise MarkdownRefused(problem)
     try:
-        html = _new_markdown().convert(text)
+        html = _markdown().convert(text)
     except RecursionError:
+        _local.markdown = None  # its state is half-way through a document: start afresh next time
         raise MarkdownRefused("This text is nested too deeply to render.") from None
     return _label_task_boxes(_CONTROL.sub("", _cleaner(id_prefix).clean(html)))
 

@@ -105,8 +105,12 @@ class Series(models.Model):
     class Schedule(models.TextChoices):
         EVERY_N_WEEKS = "weeks", "Every N weeks from an anchor date"
         MONTHLY = "monthly", "The nth weekday of each month"
+        # An imported series, until an organiser says when it meets: no invented "Mondays at 14:00".
+        UNSET = "", "Not set yet"
 
-    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS)
+    schedule = models.CharField(
+        max_length=8, choices=Schedule.choices, default=Schedule.EVERY_N_WEEKS, blank=True
+    )
     anchor_date = models.DateField(
         null=True,
         blank=True,
@@ -169,6 +173,8 @@ class Meeting(models.Model):
     agenda_html = models.TextField(blank=True, editable=False)
     # A stable key from an imported document, so importing it again updates instead of duplicating.
     import_key = models.CharField(max_length=200, blank=True)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -237,6 +243,8 @@ class Talk(models.Model):
         help_text="The paper or material presented.",
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -426,6 +434,8 @@ class ResearchItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     import_key = models.CharField(max_length=200, blank=True)
+    # What the last import wrote, so a re-import tells a site edit from a document edit.
+    import_base = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -251,8 +251,13 @@ class ReadingList(models.Model):
         help_text="Public lists can be read by anyone, signed in or not; a members-only series' lists "
         "never are.",
     )
+    # Empty for a list an import made without naming who ran it.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reading_lists"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reading_lists",
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,7 +5,7 @@ from django import forms
 from django.core import signing
 
 from meetings.models import Series
-from meetings.services.importer import ImportFailed, document_decode
+from meetings.services.importer import ImportFailed, document_decode, documents_from_zip
 
 MAX_BYTES = 1024 * 1024  # a club's document is tens of kilobytes; a megabyte is plenty
 SALT = "meetings.import-preview"
@@ -24,7 +24,9 @@ class ImportForm(forms.Form):
         help_text="Leave empty to use the document's title.",
     )
     document = forms.FileField(
-        label="Upload a Markdown file", required=False, help_text="UTF-8 text, up to 1 MB."
+        label="Upload a Markdown file",
+        required=False,
+        help_text="UTF-8 text, up to 1 MB; or a .zip of Markdown files, one per meeting.",
     )
     text = forms.CharField(
         label="…or paste the document",
@@ -65,7 +67,13 @@ class ImportForm(forms.Form):
                 self.add_error("document", "The file is larger than 1 MB: is it really a Markdown document?")
                 return data
             try:
-                data["content"] = document_decode(upload.read(), source=upload.name)
+                body = upload.read()
+                if upload.name.lower().endswith(".zip"):
+                    # One file per meeting: the archive's documents travel through the preview as JSON.
+                    documents = documents_from_zip(body, source=upload.name, limit=MAX_BYTES)
+                    data["content"] = json.dumps(documents)
+                else:
+                    data["content"] = document_decode(body, source=upload.name, limit=MAX_BYTES)
             except ImportFailed as error:
                 self.add_error("document", str(error))
                 return data
@@ -106,6 +114,15 @@ class ImportConfirmForm(forms.Form):
     year = forms.IntegerField(widget=forms.HiddenInput, required=False)
     tags = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
     digest = forms.CharField(widget=forms.HiddenInput)
+    # Chosen on the preview, not part of what was previewed: how to settle the listed clashes.
+    prefer_document = forms.BooleanField(
+        required=False,
+        label="Where a value was changed both on the site and in the document, take the document's",
+    )
+
+    same_people = forms.BooleanField(
+        required=False, label="The names listed above are each the same person as the fuller name beside them"
+    )
 
     def clean(self):
         data = super().clean()
@@ -119,6 +136,13 @@ class ImportConfirmForm(forms.Form):
             raise forms.ValidationError("The document changed since the preview: preview it again.")
         data["options"] = options
         return data
+
+
+def options_documents(options: dict) -> list[tuple[str, str]]:
+    """The (name, text) documents a preview's options carry: one, or an archive's several."""
+    if options["source"].lower().endswith(".zip"):
+        return [(name, text) for name, text in json.loads(options["text"])]
+    return [(options["source"], options["text"])]
 
 
 def tag_list(text: str) -> list[str]:

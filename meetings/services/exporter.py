@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 
 from meetings.models import Meeting, Minutes, ResearchItem, Series, Talk
 from meetings.services.importer.parse import KIND_HEADINGS, MEETING_HEADING, find_date
+from meetings.services.research_lines import research_line_write
+from resources.models import Mention
 
 _ATX = re.compile(r"^(?P<hashes>#{1,6})(?=\s)", re.M)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -32,27 +34,46 @@ def _demote(body: str, *, to: int = 4) -> str:
     return "\n".join(out)
 
 
+def _heading_links(meeting: Meeting) -> list:
+    """The resources the meeting's heading linked (a paper named in it) that no talk presents."""
+    presented = {t.resource_id for t in meeting.talks.all()}
+    return [
+        m.resource for m in meeting.mentions.all() if m.section == "talk" and m.resource_id not in presented
+    ]
+
+
 def _heading(meeting: Meeting) -> str:
     title = meeting.title or "Meeting"
+    links = _heading_links(meeting)
+    if len(links) == 1 and links[0].title == title:
+        title = f"[{title}]({links[0].url})"  # the heading was the paper's link
+    else:
+        title = " ".join([title] + [f"[{r.title or r.url}]({r.url})" for r in links])
     if meeting.start is None:
         # Only a numbered or dated heading reads back as a meeting.
         plain = re.sub(r"[*_`]", "", title)
         if not MEETING_HEADING.match(plain) and find_date(plain) is None:
             title = f"Meeting {meeting.sequence}: {title}"
         return title
+    if meeting.status == Meeting.Status.CANCELLED and not re.search(r"cancell?ed|postponed", title, re.I):
+        title = f"{title} (cancelled)" if meeting.title else "Cancelled"
     local = meeting.local_start
     when = f"{local:%A} {local.day} {local:%B %Y}"
     if local.time() != meeting.series.start_time:
         when += f", {local:%H:%M}"
-    return f"{title} - {when}"
+    return f"{title} - {when}" if meeting.title or title != "Meeting" else when
+
+
+def _talk_line(talk: Talk) -> str:
+    title = talk.title
+    if talk.resource_id:
+        title = f"[{title or talk.resource.title or talk.resource.url}]({talk.resource.url})"
+    return f"- {talk.speaker_name}: {title}" if title else f"- {talk.speaker_name}"
 
 
 def _item_line(item: ResearchItem) -> str:
-    assignee = f" @{item.assignee.username}" if item.assignee_id else ""
-    if item.status == ResearchItem.Status.DROPPED:
-        return f"- ~~{item.text}{assignee}~~ {item.drop_reason}".rstrip()
-    box = "x" if item.status == ResearchItem.Status.DONE else " "
-    return f"- [{box}] {item.text}{assignee}"
+    username = item.assignee.username if item.assignee_id else ""
+    return research_line_write(text=item.text, status=item.status, reason=item.drop_reason, username=username)
 
 
 def _meeting_markdown(meeting: Meeting) -> str:
@@ -66,7 +87,7 @@ def _meeting_markdown(meeting: Meeting) -> str:
         parts.append(_demote(intro.body.strip()))
     talks = list(meeting.talks.all())
     if talks:
-        lines = [f"- {t.speaker_name}: {t.title}" if t.title else f"- {t.speaker_name}" for t in talks]
+        lines = [_talk_line(t) for t in talks]
         parts.append(f"### {KIND_HEADINGS['speakers']}\n\n" + "\n".join(lines))
     if meeting.agenda.strip():
         parts.append(f"### {KIND_HEADINGS['agenda']}\n\n{_demote(meeting.agenda.strip())}")
@@ -92,7 +113,10 @@ def _meetings(series: Series, meeting: Meeting | None):
     if meeting is not None:
         qs = qs.filter(pk=meeting.pk)
     return qs.select_related("series").prefetch_related(
-        Prefetch("talks", queryset=Talk.objects.select_related("speaker").order_by("order", "pk")),
+        Prefetch(
+            "talks", queryset=Talk.objects.select_related("speaker", "resource").order_by("order", "pk")
+        ),
+        Prefetch("mentions", queryset=Mention.objects.select_related("resource").order_by("pk")),
         "sections",
         "documents",
         Prefetch(

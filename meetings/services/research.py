@@ -1,6 +1,5 @@
 """Research items: raise them at a meeting, assign, tick off, drop with a reason, reorder."""
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,15 +12,10 @@ from django.template.loader import render_to_string
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, ResearchItem, ResearchItemEvent
+from meetings.services.import_merge import fields_merge
+from meetings.services.research_lines import MAX_TEXT, research_line_read
 
 User = get_user_model()
-
-# "- [ ] text", "* [x] text", "1. text", "o text": the bullet and box are not part of the item.
-BULLET = re.compile(r"^\s*(?:[-*+•o]|\d+[.)])(?:\s+|$)")
-BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s*")
-MENTION = re.compile(r"(?<![\w@])@(?P<username>[\w.+-]+)")
-STRUCK = re.compile(r"^~~(?P<text>.+?)~~\s*(?P<reason>.*)$")
-MAX_TEXT = 1000
 
 
 @dataclass
@@ -41,23 +35,11 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
     items, errors = [], []
     usernames = {}
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = BULLET.sub("", raw.strip(), count=1).strip()
-        if not line:
+        read = research_line_read(raw)
+        if read is None:
             continue
-        status, reason = ResearchItem.Status.OPEN, ""
-        box = BOX.match(line)
-        if box:
-            line = line[box.end() :].strip()
-            if box.group("mark") in "xX":
-                status = ResearchItem.Status.DONE
-        struck = STRUCK.match(line)
-        if struck:
-            line = struck.group("text").strip()
-            reason = struck.group("reason").strip(" -:\u2013\u2014") or "Struck through."
-            status = ResearchItem.Status.DROPPED
         assignee = None
-        for match in MENTION.finditer(line):
-            name = match.group("username").rstrip(".")
+        for name in read.usernames:
             user = usernames.get(name.lower())
             if user is None:
                 user = User.objects.filter(username__iexact=name, is_active=True).first()
@@ -66,8 +48,8 @@ def research_lines_parse(*, text: str) -> list[ParsedItem]:
                 errors.append(f"Line {number}: nobody is called @{name}.")
             else:
                 assignee = user
-        line = MENTION.sub(lambda m: "", line).strip() if assignee else line
-        line = re.sub(r"\s{2,}", " ", line)
+        line = read.without_mentions() if assignee else read.text
+        status, reason = read.status, read.reason
         if not line:
             errors.append(f"Line {number}: the item has no text.")
             continue
@@ -255,3 +237,117 @@ def research_item_send_assignment_email(*, item: ResearchItem) -> bool:
         ResearchItem.objects.filter(pk=item.pk).update(assignment_notified=None)
         raise
     return True
+
+
+@dataclass
+class ImportedItem:
+    key: str
+    text: str
+    position: int
+    status: str
+    reason: str = ""
+    assignee: object = None
+    resource: object = None
+
+
+def _import_values(*, text, status, reason, assignee_id) -> dict:
+    return {
+        "text": text,
+        "status": status,
+        "drop_reason": reason if status == ResearchItem.Status.DROPPED else "",
+        "assignee_id": assignee_id,
+    }
+
+
+def research_item_import(
+    *, meeting: Meeting, entry: ImportedItem, item: ResearchItem | None, by, prefer_document: bool = False
+) -> tuple[ResearchItem, str, list]:
+    """Create or re-import the item a document keys: (item, created/updated/unchanged, clashes).
+
+    A value the document did not change since the last import never overrides the site's.
+    """
+    wanted = _import_values(
+        text=entry.text,
+        status=entry.status,
+        reason=entry.reason,
+        assignee_id=entry.assignee.pk if entry.assignee else None,
+    )
+    if item is None:
+        item = ResearchItem(
+            meeting=meeting,
+            text=entry.text,
+            text_html=render_markdown(entry.text),
+            position=entry.position,
+            assignee=entry.assignee,
+            resource=entry.resource,
+            raised_by=by,
+            import_key=entry.key,
+            import_base=wanted,
+        )
+        if entry.status != ResearchItem.Status.OPEN:
+            item.set_status(entry.status, by=by, reason=entry.reason)
+        item.save()
+        ResearchItemEvent.objects.create(
+            item=item, actor=by, from_status="", to_status=item.status,
+            reason=item.drop_reason, to_assignee=item.assignee,
+        )  # fmt: skip
+        return item, "created", []
+    site = _import_values(
+        text=item.text, status=item.status, reason=item.drop_reason, assignee_id=item.assignee_id
+    )
+    if entry.assignee is None:
+        del wanted["assignee_id"]  # an item without @member leaves whoever the site assigned
+    changes, clashes = fields_merge(
+        base=item.import_base, document=wanted, site=site, prefer_document=prefer_document
+    )
+    changed = _item_apply(item, changes, entry, by)
+    base = {**item.import_base, **wanted}
+    if base != item.import_base:
+        item.import_base = base
+        changed.append("import_base")
+    if changed:
+        item.save(update_fields=[*changed, "updated_at"])
+    return item, ("updated" if set(changed) - {"import_base"} else "unchanged"), clashes
+
+
+def _item_apply(item: ResearchItem, changes: dict, entry: ImportedItem, by) -> list[str]:
+    changed = []
+    if "text" in changes:
+        item.text, item.text_html = changes["text"], render_markdown(changes["text"])
+        changed += ["text", "text_html"]
+    if item.position != entry.position:
+        item.position = entry.position
+        changed.append("position")
+    if entry.resource is not None and item.resource_id != entry.resource.pk:
+        item.resource = entry.resource
+        changed.append("resource")
+    if "assignee_id" in changes:
+        item.assignee = entry.assignee
+        changed.append("assignee")
+    if "status" in changes or "drop_reason" in changes:
+        status = changes.get("status", item.status)
+        reason = changes.get("drop_reason", item.drop_reason)
+        before = item.set_status(status, by=by, reason=reason)
+        ResearchItemEvent.objects.create(
+            item=item, actor=by, from_status=before, to_status=item.status, reason=item.drop_reason
+        )
+        changed += ["status", "drop_reason", "status_changed_by", "status_changed_at"]
+    return changed
+
+
+def research_items_import_remove(*, meeting: Meeting, keep_keys: list[str]) -> tuple[list, list]:
+    """Delete the imported items a document no longer lists: (removed, kept because the site changed them).
+
+    Items raised on the site (no import key) always stay.
+    """
+    removed, kept = [], []
+    for item in meeting.research_items.exclude(import_key="").exclude(import_key__in=keep_keys):
+        base = item.import_base
+        site = _import_values(
+            text=item.text, status=item.status, reason=item.drop_reason, assignee_id=item.assignee_id
+        )
+        touched = bool(base) and any(base.get(name, value) != value for name, value in site.items())
+        (kept if touched else removed).append(item)
+    if removed:
+        ResearchItem.objects.filter(pk__in=[item.pk for item in removed]).delete()
+    return removed, kept

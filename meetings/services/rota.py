@@ -61,6 +61,10 @@ def schedule_dates(*, series: Series, start: date, end: date) -> list[date]:
     """The dates the series' schedule rule gives from start to end (inclusive), skip dates included."""
     if end < start:
         return []
+    if series.schedule == Series.Schedule.UNSET:
+        raise ValidationError(
+            {"schedule": "Say when the series meets first: edit the series and set its schedule."}
+        )
     if series.schedule == Series.Schedule.MONTHLY:
         nth = series.month_week
         if nth not in (1, 2, 3, 4, 5, -1):

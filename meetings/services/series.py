@@ -4,6 +4,7 @@ from django.db import transaction
 
 from meetings.markdown import render_markdown
 from meetings.models import Meeting, Series, Talk
+from meetings.services.import_merge import fields_merge
 from resources.services.library import mentions_sync
 from resources.services.visibility import resources_held_by_series, resources_visibility_refresh
 
@@ -117,3 +118,44 @@ def series_member_remove(*, series: Series, user, by=None) -> bool:
         series.members.remove(user)
         series.speaker_pool.remove(user)
     return True
+
+
+def talk_import(
+    *,
+    meeting: Meeting,
+    talk: Talk | None,
+    speaker,
+    guest_name: str,
+    title: str,
+    resource,
+    order: int,
+    prefer_document: bool = False,
+) -> tuple[Talk, str, list]:
+    """Create or re-import a talk an imported document names: (talk, created/updated/unchanged, clashes).
+
+    A title the document did not change since the last import leaves the site's edit alone.
+    """
+    if talk is None:
+        talk = Talk.objects.create(
+            meeting=meeting, speaker=speaker, guest_name="" if speaker else guest_name[:200],
+            title=title, resource=resource, order=order, import_base={"title": title},
+        )  # fmt: skip
+        return talk, "created", []
+    changed, clashes = [], []
+    if title:
+        changes, clashes = fields_merge(
+            base=talk.import_base, document={"title": title}, site={"title": talk.title},
+            prefer_document=prefer_document,
+        )  # fmt: skip
+        if "title" in changes:
+            talk.title = changes["title"]
+            changed.append("title")
+        if talk.import_base.get("title") != title:
+            talk.import_base = {**talk.import_base, "title": title}
+            changed.append("import_base")
+    if resource is not None and talk.resource_id is None:
+        talk.resource = resource
+        changed.append("resource")
+    if changed:
+        talk.save(update_fields=changed)
+    return talk, ("updated" if set(changed) - {"import_base"} else "unchanged"), clashes

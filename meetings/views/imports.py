@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from meetings import selectors
-from meetings.forms.imports import ImportConfirmForm, ImportForm, options_sign, tag_list
+from meetings.forms.imports import ImportConfirmForm, ImportForm, options_documents, options_sign, tag_list
 from meetings.models import Series
 from meetings.services.exporter import markdown_export
 from meetings.services.importer import ImportFailed, markdown_import
@@ -13,15 +13,17 @@ from meetings.throttles import rate_limited
 from meetings.views.common import refuse
 
 
-def _run(request, options: dict, *, dry_run: bool):
+def _run(request, options: dict, *, dry_run: bool, prefer_document: bool = False, same_people: bool = False):
     return markdown_import(
-        documents=[(options["source"], options["text"])],
+        documents=options_documents(options),
         series_slug=options["slug"],
         series_name=options["series_name"] or "",
         year=options["year"],
         by=request.user,
         tags=tag_list(options["tags"]),
         dry_run=dry_run,
+        prefer_document=prefer_document,
+        same_people=same_people,
     )
 
 
@@ -76,7 +78,13 @@ def series_import_confirm(request, slug=None):
             errors.append("The preview was for another series: preview it again.")
         else:
             try:
-                result = _run(request, options, dry_run=False)
+                result = _run(
+                    request,
+                    options,
+                    dry_run=False,
+                    prefer_document=confirm.cleaned_data["prefer_document"],
+                    same_people=confirm.cleaned_data["same_people"],
+                )
             except ImportFailed as error:
                 errors.append(f"Nothing was imported: {error}")
             else:

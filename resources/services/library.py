@@ -44,12 +44,16 @@ def resource_add(
     meeting=None,
     section: str = "",
     library: bool | None = None,
+    title_provisional: bool = False,
+    queue_checks: bool = True,
 ) -> tuple[Resource, bool]:
     """Add a link to the library, or find the record it already has (adding the new tags and mention).
 
     With a meeting and section, the meeting mentions it. `library` says whether the library itself
     holds it (every signed-in account sees it): by default when no meeting is given; a link added
     to a series' reading list passes False, so only what the list's series may see sees it.
+    A provisional title (a link's text in an imported document) stands until metadata arrives;
+    an importer that queues checks in bulk passes queue_checks=False.
     Returns (resource, created). Raises ValidationError for a link that cannot be added.
     """
     with transaction.atomic():
@@ -63,13 +67,69 @@ def resource_add(
             meeting=meeting,
             section=section,
             library=library,
+            title_provisional=title_provisional,
+            queue_checks=queue_checks,
         )
         resources_visibility_refresh(resource_ids=[resource.pk])
     return resource, created
 
 
+def resource_add_deferred(
+    *,
+    url: str,
+    by=None,
+    title: str = "",
+    kind: str = "",
+    tags: Iterable[str] = (),
+    meeting=None,
+    section: str = "",
+    library: bool | None = None,
+) -> tuple[Resource, bool]:
+    """resource_add for an importer adding many links at once, with their link text as provisional titles.
+
+    It refreshes visibility once for all of them and queues their checks in bulk after commit
+    (resources_queue_checks), never one task per link.
+    """
+    return _resource_add(
+        url=url, by=by, title=title, kind=kind, tags=tags, meeting=meeting, section=section,
+        library=library, title_provisional=True, queue_checks=False,
+    )  # fmt: skip
+
+
+def resources_queue_checks(*, resource_ids: Iterable[int], chunk: int = 500) -> None:
+    """After commit, queue link checks for these resources and metadata for those with an arXiv id or DOI."""
+    from resources.tasks.health import linkchecks_run  # here: the tasks import this module
+    from resources.tasks.metadata import metadata_fetch
+
+    ids = sorted(set(resource_ids))
+    if not ids or not settings.LIBRARY_AUTO_FETCH:
+        return
+    identified = list(
+        Resource.objects.filter(pk__in=ids).exclude(arxiv_id="", doi="").values_list("pk", flat=True)
+    )
+
+    def queue():
+        for start in range(0, len(ids), chunk):
+            linkchecks_run.delay(resource_ids=ids[start : start + chunk])
+        for start in range(0, len(identified), chunk):
+            metadata_fetch.delay(resource_ids=identified[start : start + chunk])
+
+    transaction.on_commit(queue)
+
+
 def _resource_add(
-    *, url, by, title="", kind="", tags=(), notes="", meeting=None, section="", library=None
+    *,
+    url,
+    by,
+    title="",
+    kind="",
+    tags=(),
+    notes="",
+    meeting=None,
+    section="",
+    library=None,
+    title_provisional=False,
+    queue_checks=True,
 ) -> tuple[Resource, bool]:
     """resource_add without the visibility refresh, for callers that refresh many at once."""
     if library is None:
@@ -82,7 +142,7 @@ def _resource_add(
             url=parsed.url,
             defaults={
                 "title": title[:500],
-                "title_locked": bool(title),
+                "title_locked": bool(title) and not title_provisional,
                 "kind": kind or parsed.kind,
                 "notes": notes,
                 "notes_html": render_markdown(notes) if notes else "",
@@ -104,7 +164,7 @@ def _resource_add(
                 resource.held_by_library = True
                 changed.append("held_by_library")
             if title and not resource.title:
-                resource.title, resource.title_locked = title[:500], True
+                resource.title, resource.title_locked = title[:500], not title_provisional
                 changed += ["title", "title_locked"]
             if parsed.arxiv_version and (resource.arxiv_version or 0) < parsed.arxiv_version:
                 resource.arxiv_version = parsed.arxiv_version
@@ -117,11 +177,11 @@ def _resource_add(
             Mention.objects.get_or_create(resource=resource, meeting=meeting, section=section)
         if created or tags or set(changed) - {"held_by_library"}:
             resource_index(resource=resource)
-        if created and resource.has_identifier and settings.LIBRARY_AUTO_FETCH:
+        if created and queue_checks and resource.has_identifier and settings.LIBRARY_AUTO_FETCH:
             from resources.tasks.metadata import metadata_fetch  # here: the tasks import this module
 
             transaction.on_commit(lambda: metadata_fetch.delay(resource_ids=[resource.pk]))
-        if created and settings.LIBRARY_AUTO_FETCH:
+        if created and queue_checks and settings.LIBRARY_AUTO_FETCH:
             from resources.tasks.health import linkchecks_run  # here: the tasks import this module
 
             transaction.on_commit(lambda: linkchecks_run.delay(resource_ids=[resource.pk]))

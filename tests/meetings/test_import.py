@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from meetings.models import Meeting, MeetingSection, Minutes, MinutesRevision, ResearchItem, Series, Talk
 from meetings.services.importer import ImportFailed, markdown_import, markdown_parse
-from meetings.services.research import BULLET
+from meetings.services.research_lines import BULLET
 from resources.models import Mention, Resource
 from tests.factories import SeriesFactory, UserFactory
 
@@ -164,7 +164,7 @@ def test_import_ml_club_sample_meetings_items_and_resources(db):
     assert resources_of("ml-club") == {
         "https://doi.org/10.1088/2632-2153/abb93a": (
             "paper",
-            "",
+            "GW ML September rev.",
             ["meeting-1:minutes", "meeting-1:recap", "meeting-1:research"],
         ),
         "https://pytorch.org/tutorials/": (
@@ -235,13 +235,13 @@ HACKATHON_RESOURCES = {
     ZOOM + "xSgs6AuTva4GT9GzPs3FphLsHMOfsGS7dbNpnWwqqj_Y3eUztRWQR-fQTZ3G09UQ.jr1LRm5P9u992CaE": (
         "recording", "Zoom recording", ["session-2:materials"],
     ),
-    "https://arxiv.org/abs/1706.03762": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/1706.03762": ("paper", "Original Transformer Paper", ["session-5:reading"]),
     "https://arxiv.org/abs/1812.11118": ("paper", "", ["session-4:description"]),
     "https://arxiv.org/abs/1912.02292": ("paper", "", ["session-4:description"]),
-    "https://arxiv.org/abs/2007.06823": ("paper", "", ["session-2:reading"]),
-    "https://arxiv.org/abs/2010.11929": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/2007.06823": ("paper", "Hands-on bayesian neural networks", ["session-2:reading"]),
+    "https://arxiv.org/abs/2010.11929": ("paper", "Vision Transformer", ["session-5:reading"]),
     "https://arxiv.org/abs/2303.14151": ("paper", "", ["session-4:description"]),
-    "https://arxiv.org/abs/2303.18223": ("paper", "", ["session-5:reading"]),
+    "https://arxiv.org/abs/2303.18223": ("paper", "A Survey of Large Language Models", ["session-5:reading"]),
     "https://cacao.jetstream-cloud.org/": ("other", "", ["session-7:description", "session-8:description"]),
     "https://colab.research.google.com/drive/1-fRuqPqNqaaZCrunZEFm2wvJW5-gqNOi": (
         "notebook", "UArizona Deep Learning Hackathon Intro.ipynb", ["session-1:materials"],
@@ -270,7 +270,7 @@ HACKATHON_RESOURCES = {
     "https://docs.jetstream-cloud.org/ui/cacao/intro/": (
         "other", "CACAO documentation", ["session-7:reading"],
     ),
-    "https://doi.org/10.1002/sam.11583": ("paper", "", ["session-2:reading"]),
+    "https://doi.org/10.1002/sam.11583": ("paper", "Paper on dataset splitting", ["session-2:reading"]),
     "https://drive.google.com/file/d/14dd_Z2erJhppzOAN2hZ3v69DCED_7Y83/view?usp=sharing": (
         "slides", "Math_Lecture_Astro_Workshop.pdf", ["session-1:materials", "session-2:materials"],
     ),
@@ -516,16 +516,31 @@ def test_import_broken_front_matter_writes_nothing_and_names_the_line(db):
     assert row_counts() == before
 
 
-def test_import_impossible_date_in_second_file_writes_nothing_from_the_first(db):
-    bad = "# Club\n\n## Meeting 1 - 12 October 2020\n\nok\n\n## Meeting 2 - 31st September 2020\n\nno\n"
+def test_import_bad_second_file_writes_nothing_from_the_first(db):
+    bad = "---\ntitle: Club\n\n## Meeting 1 - 12 October 2020\n\nok\n"
 
     with pytest.raises(ImportFailed) as caught:
         markdown_import(
             documents=[("ml.md", ML_CLUB.read_text()), ("bad.md", bad)], series_slug="ml-club", year=2020
         )
 
-    assert str(caught.value) == "bad.md, line 7: there is no 31 September 2020"
+    assert str(caught.value) == "bad.md, line 1: the front matter opened on line 1 is never closed with “---”"
     assert Series.objects.count() == Meeting.objects.count() == Resource.objects.count() == 0
+
+
+def test_import_impossible_date_is_kept_in_the_text_and_reported(db):
+    text = "# Club\n\n## Meeting 1 - 12 October 2020\n\nok\n\n## Meeting 2 - 31st September 2020\n\nno\n"
+
+    result = markdown_import(documents=[("club.md", text)], series_slug="club")
+
+    assert [(m.title, m.start is None) for m in meetings_of("club")] == [
+        ("Meeting 1", False),
+        ("Meeting 2 - 31st September 2020", True),
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "club.md, line 7: “31st September 2020” is not a date (there is no 31 September 2020): kept in the "
+        "text, the meeting is not dated"
+    ]
 
 
 def test_import_failure_while_writing_rolls_back_everything(db, monkeypatch):
@@ -602,7 +617,11 @@ def test_import_summer_school_lecture_list_with_speakers(db):
             "Open in Colab",
             ["lecture-1:materials"],
         ),
-        "https://doi.org/10.1103/physrevlett.116.061102": ("paper", "", ["lecture-1:reading"]),
+        "https://doi.org/10.1103/physrevlett.116.061102": (
+            "paper",
+            "LIGO's first detection paper",
+            ["lecture-1:reading"],
+        ),
         "https://docs.google.com/presentation/d/1abcMatchedFiltering/edit": (
             "slides",
             "Matched filtering",
@@ -613,7 +632,11 @@ def test_import_summer_school_lecture_list_with_speakers(db):
             "PyCBC tutorial",
             ["lecture-2:materials"],
         ),
-        "https://arxiv.org/abs/1611.04596": ("paper", "", ["lecture-3:description"]),
+        "https://arxiv.org/abs/1611.04596": (
+            "paper",
+            "Gravity Spy (Zevin et al. 2017)",
+            ["lecture-3:description"],
+        ),
         "https://gwosc.org/data/": ("other", "GWOSC", ["day-4:description"]),
     }
     assert result.warnings == []
@@ -656,7 +679,11 @@ def test_import_tutorial_readme_with_numbered_parts_and_colab_badges(db):
         "03_cnn.ipynb",
         ["part-3:description"],
     )
-    assert resources["https://arxiv.org/abs/1506.02142"] == ("paper", "", ["part-4:description"])
+    assert resources["https://arxiv.org/abs/1506.02142"] == (
+        "paper",
+        "Gal & Ghahramani 2016",
+        ["part-4:description"],
+    )
     assert resources["https://github.com/astro-dl/tutorial"] == ("code", "", ["part-4:notes"])
     assert len(resources) == 8
     assert set(Resource.objects.get(url="https://github.com/astro-dl/tutorial").tags.names()) == {"astro-dl"}
@@ -739,10 +766,10 @@ def test_import_markdown_command_dry_run_writes_nothing(db):
 
 def test_import_markdown_command_reports_file_and_line(db, tmp_path):
     bad = tmp_path / "bad.md"
-    bad.write_text("# Club\n\n## Session 1 - 30 February 2021\n")
+    bad.write_text("---\ntitle: [Club\n---\n\n## Session 1 - 3 February 2021\n")
 
     with pytest.raises(
-        CommandError, match=r"^Nothing was imported\. bad\.md, line 3: there is no 30 February 2021$"
+        CommandError, match=r"^Nothing was imported\. bad\.md, line 2: the front matter is not valid YAML"
     ):
         call_command("import_markdown", str(bad), "--series", "club")
 
@@ -804,13 +831,13 @@ def test_import_page_upload_and_its_errors(organiser_client, series):
         url, {"document": SimpleUploadedFile("l.md", "# Club\nSéance\n".encode("latin-1"))}
     )
     huge = organiser_client.post(url, {"document": SimpleUploadedFile("big.md", b"x" * (1024 * 1024 + 1))})
-    broken = organiser_client.post(url, {"text": "# Club\n\n## Session 1 - 30 February 2021\n"})
+    broken = organiser_client.post(url, {"text": "---\ntitle: Club\n\n## Session 1 - 3 February 2021\n"})
 
     assert "Meetings: 8 created" in good.content.decode()
     assert "l.md, line 2: the file is not UTF-8 text" in latin.content.decode()
     assert "The file is larger than 1 MB" in huge.content.decode()
     assert (
-        "Nothing can be imported: pasted text, line 3: there is no 30 February 2021"
+        "Nothing can be imported: pasted text, line 1: the front matter opened on line 1 is never closed"
         in broken.content.decode()
     )
     assert Meeting.objects.count() == 0

@@ -6,6 +6,7 @@ applies plans in one transaction through the usual services, or rolls back for a
 
 from meetings.services.importer.apply import ImportResult, markdown_import
 from meetings.services.importer.parse import ImportFailed, ImportPlan, Notice, document_decode, markdown_parse
+from meetings.services.importer.parse.files import documents_from_folder, documents_from_zip
 
 __all__ = [
     "ImportFailed",
@@ -13,6 +14,8 @@ __all__ = [
     "ImportResult",
     "Notice",
     "document_decode",
+    "documents_from_folder",
+    "documents_from_zip",
     "markdown_import",
     "markdown_parse",
 ]

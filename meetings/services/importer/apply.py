@@ -1,11 +1,8 @@
 """Write ImportPlans to the database in one transaction, through the usual services."""
 
-import itertools
 import re
-import statistics
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -15,10 +12,12 @@ from django.db.models import Max, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from meetings.markdown import MarkdownRefused, render_markdown
-from meetings.models import Meeting, MeetingSection, ResearchItem, ResearchItemEvent, Series, Talk
+from meetings.markdown import MarkdownRefused
+from meetings.models import Meeting, MeetingSection, Series
+from meetings.services.import_merge import Clash, fields_merge
 from meetings.services.importer.parse import (
     AGENDA,
+    MEETING_HEADING,
     MINUTES,
     NOTES,
     RECAP,
@@ -30,12 +29,16 @@ from meetings.services.importer.parse import (
     PlannedSection,
     markdown_parse,
 )
+from meetings.services.importer.parse.recognition import recognition_map
 from meetings.services.minutes import minutes_get, minutes_save
-from meetings.services.research import MENTION
+from meetings.services.research import ImportedItem, research_item_import, research_items_import_remove
+from meetings.services.research_lines import MENTION
 from meetings.services.sections import SectionInput, sections_import
-from meetings.services.series import meeting_save, series_save
-from resources.models import Mention, Resource
-from resources.services.library import resource_add
+from meetings.services.series import meeting_save, series_save, talk_import
+from resources.models import Mention, ReadingList, Resource
+from resources.services.library import resource_add_deferred, resources_queue_checks
+from resources.services.links import InvalidLink, parse_link
+from resources.services.readinglists import readinglist_add, readinglist_save
 from resources.services.visibility import resources_held_by_meetings, resources_visibility_refresh
 
 User = get_user_model()
@@ -61,6 +64,12 @@ class ImportResult:
     meetings: list[dict] = field(default_factory=list)
     resources: list[dict] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
+    # Values changed both on the site and in the document since the last import.
+    clashes: list[dict] = field(default_factory=list)
+    # Names that may be one person ("CK", "Dr. CK Chan"): the organiser confirms, or they stay apart.
+    same_people: list[dict] = field(default_factory=list)
+    # Per document, each source line and what it became (the preview's recognition map).
+    recognition: list[dict] = field(default_factory=list)
     counts: dict = field(
         default_factory=lambda: {
             "series": _tally("created", "reused"),
@@ -79,6 +88,9 @@ class ImportResult:
             "series_slug": self.series.get("slug", ""),
             "series_name": self.series.get("name", ""),
             **self.counts,
+            "clashes": self.clashes,
+            "same_people": self.same_people,
+            "recognition": self.recognition,
             "warnings": [asdict(w) for w in self.warnings],
         }
 
@@ -105,18 +117,31 @@ def markdown_import(
     by=None,
     tags=(),
     dry_run: bool = False,
+    prefer_document: bool = False,
+    same_people: bool = False,
 ) -> ImportResult:
     """Import (source name, Markdown) documents into a series, all or nothing; dry_run rolls back.
 
-    Raises ImportFailed, naming the file and line, and then nothing is written.
+    Raises ImportFailed, naming the file and line, and then nothing is written. A value changed
+    both on the site and in the document since the last import keeps the site's, unless
+    prefer_document. same_people: the organiser confirmed that a short name ("CK") is the one
+    fuller name beside it ("Dr. CK Chan").
     """
-    plans = [markdown_parse(text=text, source=source, year=year) for source, text in documents]
+    texts = dict(documents)
+    plans = _in_order([markdown_parse(text=text, source=source, year=year) for source, text in documents])
     result = ImportResult(dry_run=dry_run)
+    for plan in plans:
+        lines = texts[plan.source].lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        result.recognition.append({"source": plan.source, "lines": recognition_map(plan, lines)})
+    for plan in plans:
+        _people(plan, result, merge=same_people)
     for plan in plans:
         result.warnings.extend(plan.warnings)
     try:
         with transaction.atomic():
-            _Writer(result, by=by, tags=list(tags)).write(plans, slug=series_slug, name=series_name)
+            _Writer(result, by=by, tags=list(tags), prefer_document=prefer_document).write(
+                plans, slug=series_slug, name=series_name
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -126,14 +151,58 @@ def markdown_import(
     return result
 
 
+def _people(plan: ImportPlan, result: ImportResult, *, merge: bool) -> None:
+    """List the names that may be one person; with the organiser's word, a short name takes the full one."""
+    for short, fuller in plan.same_people:
+        one = merge and len(fuller) == 1
+        result.same_people.append({"source": plan.source, "name": short, "may_be": fuller, "merged": one})
+        if one:
+            for meeting in plan.meetings:
+                for speaker in meeting.speakers:
+                    if speaker.name == short:
+                        speaker.name = fuller[0]
+        else:
+            names = " or ".join(f"“{name}”" for name in fuller)
+            plan.warn(0, f"“{short}” may be {names}: kept apart unless you confirm they are one person")
+
+
+def _in_order(plans: list[ImportPlan]) -> list[ImportPlan]:
+    """One file per meeting: the files in date order, the series named by the label their titles share.
+
+    "Data Ethics Club: Paper A", "Data Ethics Club: Paper B": the series is "Data Ethics Club" and
+    the meetings are "Paper A" and "Paper B".
+    """
+    pages = [plan for plan in plans if plan.one_meeting]
+    if not pages:
+        return plans
+    pages.sort(key=lambda plan: plan.meetings[0].date or date.max)
+    ordered = pages + [plan for plan in plans if not plan.one_meeting]
+    labels = {plan.meetings[0].title.split(": ", 1)[0] for plan in pages if ": " in plan.meetings[0].title}
+    if len(labels) == 1 and all(": " in plan.meetings[0].title for plan in pages):
+        label = labels.pop()
+        if not MEETING_HEADING.match(label) and not ordered[0].title:
+            ordered[0].title = label[:200]
+            for plan in pages:
+                plan.meetings[0].title = plan.meetings[0].title.split(": ", 1)[1]
+    return ordered
+
+
 class _Writer:
-    def __init__(self, result: ImportResult, *, by, tags: list[str]):
+    def __init__(self, result: ImportResult, *, by, tags: list[str], prefer_document: bool = False):
         self.result, self.by, self.tags = result, by, tags
+        self.prefer_document = prefer_document
+        self.created: list[int] = []  # new resources: their checks are queued in bulk after commit
         self.users: dict[str, object] = {}
         self.last_resource_pk = Resource.objects.aggregate(last=Max("pk"))["last"] or 0
         self.source, self.line = "", None
         # Resources of research items the document no longer lists.
         self.released: set[int] = set()
+
+    def _add(self, **link) -> Resource:
+        resource, created = resource_add_deferred(by=self.by, **link)
+        if created:
+            self.created.append(resource.pk)
+        return resource
 
     def fail(self, error: Exception):
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -145,6 +214,11 @@ class _Writer:
             series = self._series(plans, slug=slug, name=name)
         except (ValidationError, DatabaseError) as error:
             self.fail(error)
+        if not self._intro_to_meeting:
+            try:
+                self._opening_links(series, plans[0])
+            except (ValidationError, DatabaseError) as error:
+                self.fail(error)
         meetings = []
         sequence = 0
         for index, plan in enumerate(plans):
@@ -165,6 +239,7 @@ class _Writer:
             resource_ids=resources_held_by_meetings(meeting_ids=[m.pk for m in meetings]) | self.released
         )
         self._report_resources(meetings)
+        resources_queue_checks(resource_ids=self.created)
 
     # Series ---------------------------------------------------------------------------------
     _intro_to_meeting = False
@@ -176,20 +251,15 @@ class _Writer:
         if series is None:
             name = name or first.title or slug
             self.line = first.title_line
-            dated = [m.date for plan in plans for m in plan.meetings if m.date]
-            weekday = Counter(d.weekday() for d in dated).most_common(1)[0][0] if dated else first.weekday
-            cadence = first.cadence_weeks
-            if cadence is None and len(dated) > 1:
-                gaps = [(b - a).days / 7 for a, b in itertools.pairwise(dated) if b > a]
-                median = round(statistics.median(gaps)) if gaps else 0
-                cadence = median if 1 <= median <= 4 else None
             series = Series(name=name[:200], slug=slug, description=first.series_description(name=name))
-            if weekday is not None:
-                series.weekday = weekday
-            if cadence:
-                series.cadence_weeks = cadence
+            # The schedule only as the document states it ("weekly on Thursdays at 16:00"): dates of
+            # past meetings do not say when the club meets next, so it is left for an organiser to set.
+            if first.weekday is not None and first.cadence_weeks:
+                series.weekday, series.cadence_weeks = first.weekday, first.cadence_weeks
+            else:
+                series.schedule = Series.Schedule.UNSET
             if first.start_time:
-                series.start_time = first.start_time
+                series.start_time = first.start_time  # the time the document gives its sessions
             series = series_save(series=series, by=self.by)
             self.result.counts["series"]["created"] += 1
             report.update(name=series.name, slug=series.slug, action="created")
@@ -210,6 +280,28 @@ class _Writer:
             series_save(series=series, by=self.by)
         report.update(name=series.name, slug=series.slug, action=action)
         return series
+
+    def _opening_links(self, series: Series, plan: ImportPlan) -> None:
+        """The links of the text before the first meeting join the library, on a list of the series'.
+
+        A resource is mentioned by meetings; the series holds its introduction's links through
+        this reading list, so members find them in the library and the series' visibility covers them.
+        """
+        if not plan.description_links:
+            return
+        title = f"{series.name}: links from the introduction"[:200]
+        reading_list = ReadingList.objects.filter(series=series, title=title).first()
+        if reading_list is None:
+            reading_list = readinglist_save(
+                reading_list=ReadingList(title=title, series=series, is_public=True), by=self.by
+            )
+        for link in plan.description_links:
+            self.line = link.line
+            resource = self._add(
+                url=link.href, title=link.title, kind=link.kind, tags=self.tags, library=False
+            )
+            readinglist_add(reading_list=reading_list, resource=resource, by=self.by)
+            self.result.series.setdefault("links", []).append(resource)
 
     def _opening_as_notes(self, plan: ImportPlan, series: Series, *, first: bool) -> None:
         opening = plan.series_description(name=series.name if first else plan.title)
@@ -244,6 +336,16 @@ class _Writer:
             start = datetime.combine(planned.date, at, tzinfo=ZoneInfo(series.time_zone))
         agenda = planned.text_of(AGENDA)
         meeting = Meeting.objects.filter(series=series, import_key=planned.key).first()
+        # What the document says of the meeting; what it leaves out (a date set on the site) is kept.
+        wanted = {"title": planned.title}
+        if start is not None:
+            wanted["start"] = _instant(start)
+        if agenda:
+            wanted["agenda"] = agenda
+        if planned.recording_url:
+            wanted["recording_link"] = planned.recording_url[:500]
+        if planned.cancelled:
+            wanted["status"] = Meeting.Status.CANCELLED
         if meeting is None:
             meeting = Meeting(
                 series=series,
@@ -257,26 +359,30 @@ class _Writer:
                 recording_link=planned.recording_url[:500],
                 agenda=agenda,
                 status=_status(planned, start),
+                import_base=wanted,
             )
             meeting = meeting_save(meeting=meeting, by=self.by)
             action = "created"
         else:
-            # What the document says wins; what it leaves out (a date set on the site) is kept.
-            wanted = {"title": planned.title, "sequence": sequence}
-            if start is not None:
-                wanted["start"] = start
-            if agenda:
-                wanted["agenda"] = agenda
-            if planned.recording_url:
-                wanted["recording_link"] = planned.recording_url[:500]
-            if planned.cancelled:
-                wanted["status"] = Meeting.Status.CANCELLED
-            changed = {f: v for f, v in wanted.items() if getattr(meeting, f) != v}
-            for field_name, value in changed.items():
+            site = {
+                "title": meeting.title, "start": _instant(meeting.start) if meeting.start else None,
+                "agenda": meeting.agenda, "recording_link": meeting.recording_link, "status": meeting.status,
+            }  # fmt: skip
+            changes, clashes = fields_merge(
+                base=meeting.import_base, document=wanted, site=site, prefer_document=self.prefer_document
+            )
+            self._clashes(meeting, "the meeting", planned.line, clashes)
+            if "start" in changes:
+                changes["start"] = start
+            if meeting.sequence != sequence:
+                changes["sequence"] = sequence
+            for field_name, value in changes.items():
                 setattr(meeting, field_name, value)
-            if changed:
+            base = {**meeting.import_base, **wanted}
+            if changes or base != meeting.import_base:
+                meeting.import_base = base
                 meeting_save(meeting=meeting, by=self.by)
-            action = "updated" if changed else "unchanged"
+            action = "updated" if changes else "unchanged"
         counts["meetings"][action] += 1
         report = {
             "key": planned.key,
@@ -301,9 +407,8 @@ class _Writer:
         found = {}
         for link in planned.heading_links + planned.links:
             self.line = link.line
-            resource, _ = resource_add(
+            resource = self._add(
                 url=link.href,
-                by=self.by,
                 title=link.title,
                 kind=link.kind,
                 tags=self.tags,
@@ -330,42 +435,29 @@ class _Writer:
         for order, speaker in enumerate(planned.speakers):
             self.line = speaker.line
             user = self._user(speaker.name)
-            resource = resources.get(speaker.resource_url)
+            name = speaker.name.lower()
             talk = next(
                 (
                     t
                     for t in talks
                     if (user is not None and t.speaker_id == user.pk)
-                    or (t.speaker_id is None and t.guest_name.lower() == speaker.name.lower())
-                    or (t.speaker_id is not None and t.speaker.name.lower() == speaker.name.lower())
+                    or (t.speaker_id is None and t.guest_name.lower() == name)
+                    or (t.speaker_id is not None and t.speaker.name.lower() == name)
                 ),
                 None,
             )
-            if talk is None:
-                talk = Talk.objects.create(
-                    meeting=meeting,
-                    speaker=user,
-                    guest_name="" if user else speaker.name[:200],
-                    title=speaker.title,
-                    resource=resource,
-                    order=order,
-                )
+            found = talk
+            talk, action, clashes = talk_import(
+                meeting=meeting, talk=talk, speaker=user, guest_name=speaker.name, title=speaker.title,
+                resource=self._presented(speaker.resource_url, resources), order=order,
+                prefer_document=self.prefer_document,
+            )  # fmt: skip
+            if found is None:
                 talks.append(talk)
-                action = "created"
-            else:
-                changed = []
-                if speaker.title and talk.title != speaker.title:
-                    talk.title = speaker.title
-                    changed.append("title")
-                if resource is not None and talk.resource_id is None:
-                    talk.resource = resource
-                    changed.append("resource")
-                if changed:
-                    talk.save(update_fields=changed)
-                action = "updated" if changed else "unchanged"
+            self._clashes(meeting, f"talk by {speaker.name}", speaker.line, clashes)
             counts[action] += 1
             report["speakers"].append(
-                {"name": speaker.name, "member": user, "title": speaker.title, "action": action}
+                {"name": speaker.name, "member": user, "title": talk.title, "action": action}
             )
 
     def _sections(self, meeting, planned, report) -> None:
@@ -419,59 +511,20 @@ class _Writer:
             text, assignee = self._assignee(planned_item.text, planned_item.line, meeting)
             resource = None
             if planned_item.url:
-                resource = resources.get(planned_item.url)
                 link = re.search(r"\]\((?P<href>[^)\s]+)\)", planned_item.text)
                 href = link["href"] if link else planned_item.url
                 if not href.startswith(("http://", "https://")):
                     href = planned_item.url
-                resource, _ = resource_add(url=href, by=self.by, meeting=meeting, section="research")
-            item = existing.get(planned_item.key)
-            if item is None:
-                item = ResearchItem(
-                    meeting=meeting,
-                    text=text,
-                    text_html=render_markdown(text),
-                    position=position,
-                    assignee=assignee,
-                    resource=resource,
-                    raised_by=self.by,
-                    import_key=planned_item.key,
-                )
-                if planned_item.status != ResearchItem.Status.OPEN:
-                    item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
-                item.save()
-                ResearchItemEvent.objects.create(
-                    item=item, actor=self.by, from_status="", to_status=item.status,
-                    reason=item.drop_reason, to_assignee=item.assignee,
-                )  # fmt: skip
-                action = "created"
-            else:
-                changed = []
-                if item.text != text:
-                    item.text, item.text_html = text, render_markdown(text)
-                    changed += ["text", "text_html"]
-                if item.position != position:
-                    item.position = position
-                    changed.append("position")
-                if resource is not None and item.resource_id != resource.pk:
-                    item.resource = resource
-                    changed.append("resource")
-                if assignee is not None and item.assignee_id != assignee.pk:
-                    item.assignee = assignee
-                    changed.append("assignee")
-                wanted_reason = (
-                    planned_item.reason if planned_item.status == ResearchItem.Status.DROPPED else ""
-                )
-                if item.status != planned_item.status or item.drop_reason != wanted_reason:
-                    before = item.set_status(planned_item.status, by=self.by, reason=planned_item.reason)
-                    ResearchItemEvent.objects.create(
-                        item=item, actor=self.by, from_status=before, to_status=item.status,
-                        reason=item.drop_reason,
-                    )  # fmt: skip
-                    changed += ["status", "drop_reason", "status_changed_by", "status_changed_at"]
-                if changed:
-                    item.save(update_fields=[*changed, "updated_at"])
-                action = "updated" if changed else "unchanged"
+                resource = self._add(url=href, meeting=meeting, section="research")
+            entry = ImportedItem(
+                key=planned_item.key, text=text, position=position, status=planned_item.status,
+                reason=planned_item.reason, assignee=assignee, resource=resource,
+            )  # fmt: skip
+            item, action, clashes = research_item_import(
+                meeting=meeting, entry=entry, item=existing.get(planned_item.key), by=self.by,
+                prefer_document=self.prefer_document,
+            )  # fmt: skip
+            self._clashes(meeting, f"research item “{item.text[:60]}”", planned_item.line, clashes)
             counts[action] += 1
             report["items"].append(
                 {
@@ -483,19 +536,50 @@ class _Writer:
                     "action": action,
                 }
             )
-
-        # An item the edited document no longer lists goes; items raised on the site stay.
-        gone = meeting.research_items.exclude(import_key="").exclude(
-            import_key__in=[p.key for p in planned.items]
+        # An item the edited document no longer lists goes, unless the site changed it since.
+        removed, kept = research_items_import_remove(
+            meeting=meeting, keep_keys=[p.key for p in planned.items]
         )
-        for item in gone:
+        for item in removed:
             report["items"].append(
                 {"text": item.text, "status": item.get_status_display(), "reason": item.drop_reason,
                  "assignee": item.assignee, "line": None, "action": "removed"}
             )  # fmt: skip
             counts["removed"] += 1
             self.released.add(item.resource_id)
-        gone.delete()
+        for item in kept:
+            self._clashes(
+                meeting, f"research item “{item.text[:60]}”", planned.line,
+                [Clash("removed from the document", item.get_status_display(), "removed", "site")],
+            )  # fmt: skip
+
+    def _presented(self, url: str, resources: dict):
+        """The talk's paper: a resource the meeting links, or a link only its speaker line gives."""
+        if not url:
+            return None
+        if url in resources:
+            return resources[url]
+        try:
+            parsed = parse_link(url)
+        except InvalidLink:
+            return None
+        return resources.get(parsed.url) or self._add(url=url, library=False)
+
+    def _clashes(self, meeting, what: str, line, clashes) -> None:
+        for clash in clashes:
+            entry = {
+                "meeting": meeting.title or meeting.label, "what": what, "field": clash.field,
+                "site": str(clash.site), "document": str(clash.document), "kept": clash.kept,
+                "line": line, "source": self.source,
+            }  # fmt: skip
+            self.result.clashes.append(entry)
+            self.result.warnings.append(
+                Notice(
+                    line=line or 0, source=self.source,
+                    message=f"{what}: {clash.field} was changed on the site ({clash.site}) and in the "
+                    f"document ({clash.document}); the {clash.kept}'s value is kept",
+                )
+            )  # fmt: skip
 
     def _assignee(self, text: str, line: int, meeting: Meeting):
         """ "@ada" names the member the item is assigned to; an unknown name (or someone who may
@@ -552,6 +636,10 @@ def _status(planned: PlannedMeeting, start) -> str:
     if planned.cancelled:
         return Meeting.Status.CANCELLED
     return Meeting.Status.HELD if start and start < timezone.now() else Meeting.Status.SCHEDULED
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def _words(text: str) -> str:
