@@ -28,7 +28,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from resources.models import LinkCheck, Mention, Resource
-from resources.services import fetch as fetching
+from resources.services import http as fetching
 from resources.services.pagehead import HEAD_END_MARKERS, PageHead, is_html, page_head_parse
 from resources.services.throttle import SlotTimeout, host_defer, host_slot
 

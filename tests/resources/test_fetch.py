@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from werkzeug import Response
 
-from resources.services import fetch as fetching
+from resources.services import http as fetching
+from resources.services.http import addresses
 
 # --- Helpers shared with the link-check tests -----------------------------------------------
 
@@ -313,7 +314,7 @@ def test_fetch_refuses_loopback_in_any_spelling(settings, server, session, loopb
 def test_fetch_vets_the_resolved_address_of_a_name(monkeypatch, session, loopback_only):
     # A name whose DNS answer is internal (as in DNS rebinding): refused before connecting.
     monkeypatch.setattr(
-        fetching,
+        addresses,
         "resolve",
         lambda host, port: [
             (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port)),
