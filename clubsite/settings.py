@@ -180,6 +180,8 @@ DOI_RESOLVER_URL = env_str("DOI_RESOLVER_URL", "https://doi.org")
 DATACITE_API_URL = env_str("DATACITE_API_URL", "https://api.datacite.org")
 HTTP_CONNECT_TIMEOUT = env_float("HTTP_CONNECT_TIMEOUT", 10.0, minimum=0.1)
 HTTP_READ_TIMEOUT = env_float("HTTP_READ_TIMEOUT", 20.0, minimum=0.1)
+# One metadata request, all its attempts and the waits between them, ends within this.
+HTTP_DEADLINE = env_float("HTTP_DEADLINE", 60.0, minimum=1)
 LINKCHECK_ALLOWED_INTERNAL_HOSTS = env_list("LINKCHECK_ALLOWED_INTERNAL_HOSTS", [])
 
 # New library resources get their metadata fetched and link checked by the worker.

@@ -18,8 +18,7 @@ import threading
 import time
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from resources.models import LinkCheck, Mention, Resource
 from resources.services import http as fetching
+from resources.services.http import retry_after_seconds
 from resources.services.pagehead import HEAD_END_MARKERS, PageHead, is_html, page_head_parse
 from resources.services.throttle import SlotTimeout, host_defer, host_slot
 
@@ -131,22 +131,6 @@ def host_slot_polite(host: str):
     """host_slot with the host's politeness settings (the ``slot`` linkchecks_run uses)."""
     spacing, concurrency = host_politeness(host)
     return host_slot(host, spacing=spacing, concurrency=concurrency)
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or timezone.now())).total_seconds())
 
 
 def _leading_permanent(url: str, hops: list[dict]) -> str:

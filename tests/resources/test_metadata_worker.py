@@ -21,6 +21,8 @@ def metadata_worker(tmp_path, httpserver):
         "DOI_RESOLVER_URL": httpserver.url_for("/doi"),
         "ARXIV_MIN_INTERVAL": "0",
         "CONTACT_EMAIL": "club@example.org",
+        # The APIs are vetted like any link: the local server's host must be allowed.
+        "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1,localhost",
         # The link check queued beside the fetch must not reach the real arXiv from a test.
         "LINKCHECK_EXCLUDED_HOSTS": "arxiv.org,export.arxiv.org",
     }
