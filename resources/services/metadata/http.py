@@ -149,7 +149,7 @@ class ApiClient:
         return Reply(fetched.status, CaseInsensitiveDict(fetched.headers), fetched.body, fetched.final_url)
 
     def _one_try(self, api, url, key, *, spacing, concurrency, deadline, **request) -> Reply:
-        """One request in the host's slot (waited for within the deadline); the interval counts from its end."""
+        """One request in the host's slot, waited for within the deadline."""
         wait_at_most = min(settings.HOST_SLOT_WAIT, deadline.left())
         try:
             with host_slot(
