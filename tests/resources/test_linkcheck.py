@@ -25,6 +25,7 @@ from tests.resources.test_fetch import (
     reset_on_head,
     slow,
     tls_server_with,
+    trickle,
 )
 
 pytestmark = pytest.mark.django_db
@@ -908,3 +909,16 @@ def test_linkchecks_run_of_one_link_runs_inline_in_the_callers_transaction(serve
     assert connection.in_atomic_block
     assert summary.outcomes == {"ok": 1}
     assert LinkCheck.objects.filter(resource=resource, outcome="ok").exists()
+
+
+def test_link_check_one_deadline_covers_every_attempt_of_a_server_that_trickles_its_headers(settings, server):
+    # Each header byte comes well within the read timeout; the headers never end. The check's
+    # one deadline is spent by the first attempt: no second or third attempt, no wait.
+    settings.LINKCHECK_DEADLINE = 1.0
+    server.routes["/trickle"] = trickle(0.05)
+
+    result, sleeps = check(server.url("/trickle"))
+
+    assert (result.outcome, result.attempts, sleeps) == ("timeout", 1, [])
+    assert methods(server, "/trickle") == ["HEAD"]
+    assert result.error == "no complete answer within the deadline"
