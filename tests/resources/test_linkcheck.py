@@ -818,7 +818,7 @@ def test_linkchecks_run_checks_concurrently_at_most_two_per_host():
 @pytest.mark.django_db(transaction=True)
 def test_linkchecks_runs_at_once_share_the_worker_pool(monkeypatch, settings, server):
     settings.LINKCHECK_THREADS = 6
-    monkeypatch.setattr(health, "_shared_pool", None)
+    monkeypatch.setattr(health.pool, "_shared_pool", None)
     batches = []
     for batch in range(2):
         ids = []
@@ -839,7 +839,7 @@ def test_linkchecks_runs_at_once_share_the_worker_pool(monkeypatch, settings, se
     for runner in runners:
         runner.join()
     elapsed = time.monotonic() - started
-    pool = health._shared_pool
+    pool = health.pool._shared_pool
     pool.close()
 
     assert [summaries[b].outcomes for b in range(2)] == [{"ok": 3}, {"ok": 3}]
