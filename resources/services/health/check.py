@@ -68,6 +68,8 @@ class CheckProgress:
     attempts: int = 0
     spent: float = 0.0
     result: CheckResult | None = None
+    # Seconds a pool kept it waiting for its host's slot (held by another worker), in all.
+    waited_for_slot: float = 0.0
 
 
 def link_check_attempt(
@@ -114,7 +116,7 @@ def link_check_finish(*, url: str, progress: CheckProgress, now=timezone.now, de
     return result
 
 
-def _excluded(url: str, host: str, *, now, read_head: bool) -> CheckResult:
+def excluded_result(url: str, host: str, *, now, read_head: bool) -> CheckResult:
     return CheckResult(
         url=url,
         outcome=Outcome.EXCLUDED,
@@ -144,7 +146,7 @@ def link_check(
     """
     host = url_host(url)
     if host_excluded(host):
-        return _excluded(url, host, now=now, read_head=read_head)
+        return excluded_result(url, host, now=now, read_head=read_head)
     own_session = session is None
     session = session or fetching.session_new()
     progress = CheckProgress()

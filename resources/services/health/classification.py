@@ -100,10 +100,10 @@ def host_politeness(host: str) -> tuple[float, int]:
     return settings.LINKCHECK_HOST_SPACING, settings.LINKCHECK_HOST_CONCURRENCY
 
 
-def host_slot_polite(host: str):
-    """host_slot with the host's politeness settings (the ``slot`` linkchecks_run uses)."""
+def host_slot_polite(host: str, *, timeout: float | None = None):
+    """host_slot with the host's politeness settings (``timeout=0``: the ``slot`` linkchecks_run uses)."""
     spacing, concurrency = host_politeness(host)
-    return host_slot(host, spacing=spacing, concurrency=concurrency)
+    return host_slot(host, spacing=spacing, concurrency=concurrency, timeout=timeout)
 
 
 def _leading_permanent(url: str, hops: list[dict]) -> str:

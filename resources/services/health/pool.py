@@ -1,12 +1,20 @@
-"""Many checks at once: a process-wide pool of threads fed host by host, each check in its own transaction."""
+"""Many checks at once: a process-wide pool of threads fed host by host, each check in its own transaction.
+
+No thread waits for a host. A check whose host is not available — another worker holds its
+request slot, it answered 429 with a Retry-After, a retry is due in a second or two — goes
+back to the scheduler with an ETA (the host's next free time) and the thread takes a link on
+another host. An ETA further off than LINKCHECK_RETRY_AFTER_MAX leaves the link for a later
+dispatch (its next_check_at is set to the ETA) instead of holding the run.
+"""
 
 import logging
 import os
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
@@ -14,8 +22,9 @@ from django.utils import timezone
 
 from resources.models import LinkCheck, Resource
 from resources.services import http as fetching
-from resources.services.health.check import link_check
-from resources.services.health.classification import Health, host_politeness, host_slot_polite, url_host
+from resources.services.health.check import excluded_result, link_check_attempt, link_check_finish
+from resources.services.health.classification import Health, host_excluded, host_slot_polite
+from resources.services.health.scheduler import HostScheduler, Item
 from resources.services.health.state import health_record, needs_page_head
 from resources.services.throttle import SlotTimeout, host_defer
 
@@ -44,11 +53,10 @@ class RunSummary:
 class _Run:
     """One linkchecks_run's share of a pool: its summary, and how many of its links are left."""
 
-    def __init__(self, count: int, *, sleep, since: datetime | None = None):
+    def __init__(self, count: int, *, since: datetime | None = None):
         self.summary = RunSummary()
         self.since = since
         self.lock = threading.Lock()
-        self.sleep = sleep
         self.remaining = count
         self.finished = threading.Event()
         if count == 0:
@@ -60,94 +68,71 @@ class _Run:
             if self.remaining <= 0:
                 self.finished.set()
 
-
-class _HostScheduler:
-    """Hands links to threads host by host: a host busy (or just asked) in this process waits,
-    so threads go to other hosts instead of queueing on the shared per-host lock."""
-
-    def __init__(self, clock=time.monotonic):
-        self.queues: OrderedDict[str, deque] = OrderedDict()
-        self.in_flight: Counter = Counter()
-        self.not_before: dict[str, float] = {}
-        self.condition = threading.Condition()
-        self.clock = clock
-        self.stopped = False
-
-    def stop(self) -> None:
-        with self.condition:
-            self.stopped = True
-            self.condition.notify_all()
-
-    def add(self, resources: list[Resource], run: _Run) -> None:
-        with self.condition:
-            now = self.clock()
-            for host in [h for h, t in self.not_before.items() if t <= now and h not in self.in_flight]:
-                del self.not_before[host]  # a long-lived pool forgets hosts it is done with
-            for resource in resources:
-                self.queues.setdefault(url_host(resource.url), deque()).append((resource, run))
-            self.condition.notify_all()
-
-    def take(self, *, wait_for_more: bool = False, idle_after: float = 1.0):
-        """The next (resource, run) whose host is free; None when there is nothing to do
-        (at once, or after ``idle_after`` seconds of nothing when ``wait_for_more``)."""
-        with self.condition:
-            while not self.stopped:
-                if not self.queues:
-                    if not wait_for_more or not self.condition.wait(idle_after):
-                        return None
-                    continue
-                now, soonest = self.clock(), None
-                for host in list(self.queues):
-                    spacing, concurrency = host_politeness(host)
-                    if self.in_flight[host] >= concurrency:
-                        continue
-                    start = self.not_before.get(host, 0.0)
-                    if start > now:
-                        soonest = start if soonest is None else min(soonest, start)
-                        continue
-                    queue = self.queues.pop(host)
-                    item = queue.popleft()
-                    if queue:
-                        self.queues[host] = queue  # to the back: round robin over hosts
-                    self.in_flight[host] += 1
-                    self.not_before[host] = now + spacing
-                    return item
-                self.condition.wait(None if soonest is None else max(soonest - now, 0.001))
-            return None
-
-    def done(self, resource: Resource) -> None:
-        with self.condition:
-            host = url_host(resource.url)
-            self.in_flight[host] -= 1
-            if not self.in_flight[host]:
-                del self.in_flight[host]
-            self.condition.notify_all()
+    def count(self, field_name: str) -> None:
+        with self.lock:
+            setattr(self.summary, field_name, getattr(self.summary, field_name) + 1)
 
 
-def _check_and_record(resource: Resource, *, session, run: _Run) -> None:
+def _slot_now(host: str):
+    """The host's request slot if it is free now; SlotTimeout (with its ETA) if not: never a wait."""
+    return host_slot_polite(host, timeout=0)
+
+
+class Later(NamedTuple):
+    """When a check put back may go on: in ``seconds``; its host's other links wait too when
+    ``host_waits``; ``for_slot`` when the wait is for a slot another worker holds."""
+
+    seconds: float
+    host_waits: bool
+    for_slot: bool = False
+
+
+def _check_step(item: Item, *, session) -> Later | None:
+    """Make the item's next attempt and record the check when it is final (None); else when
+    it may go on."""
+    resource, run = item.resource, item.run
     try:
-        result = link_check(
+        if host_excluded(item.host):
+            result = excluded_result(
+                resource.url, item.host, now=timezone.now, read_head=needs_page_head(resource)
+            )
+            return _record(item, result)
+        wait = link_check_attempt(
             url=resource.url,
+            progress=item.progress,
             session=session,
-            sleep=run.sleep,
-            slot=host_slot_polite,
+            slot=_slot_now,
             defer=host_defer,
             read_head=needs_page_head(resource),
         )
-        check = health_record(resource=resource, result=result, since=run.since)
+        if wait is not None:
+            # A retry; after a Retry-After (told to host_defer) the whole host waits.
+            return Later(wait, host_waits=item.progress.result.retry_after is not None)
+        return _record(item, link_check_finish(url=resource.url, progress=item.progress, defer=host_defer))
     except SlotTimeout as error:
-        log.warning("link check of resource %s postponed: %s", resource.pk, error)
-        Resource.objects.filter(pk=resource.pk).update(next_check_at=timezone.now() + timedelta(minutes=10))
-        with run.lock:
-            run.summary.skipped += 1
-        return
+        # Another worker holds the host's slot (or a Retry-After does): until its next free time.
+        return Later(max(error.wait, 0.001), host_waits=True, for_slot=True)
     except Exception:
         log.exception("link check of resource %s failed", resource.pk)
-        with run.lock:
-            run.summary.errors += 1
-        return
-    with run.lock:
-        run.summary.add(resource, check)
+        run.count("errors")
+        return None
+
+
+def _record(item: Item, result) -> None:
+    check = health_record(resource=item.resource, result=result, since=item.run.since)
+    with item.run.lock:
+        item.run.summary.add(item.resource, check)
+
+
+def _postpone(item: Item, seconds: float) -> None:
+    """Leave the link for a later dispatch: due again when its host is expected to be free."""
+    log.info(
+        "link check of resource %s postponed by %.0f s (host %s busy)", item.resource.pk, seconds, item.host
+    )
+    Resource.objects.filter(pk=item.resource.pk).update(
+        next_check_at=timezone.now() + timedelta(seconds=seconds)
+    )
+    item.run.count("skipped")
 
 
 class _CheckPool:
@@ -156,11 +141,13 @@ class _CheckPool:
     The process-wide pool (``_shared_pool``) lives as long as the worker process: batches
     queued one after another (or at once, with Celery's threads pool) share its threads, so
     the slow tail of one batch does not leave the others idle. An idle thread closes its
-    database connection. A private pool (``threads=`` given) ends with its run.
+    database connection. A private pool (``threads=`` given) ends with its run; with one
+    thread it runs in the caller's thread (and transaction).
     """
 
-    def __init__(self, size: int, *, session_factory=None, persistent: bool = True):
-        self.scheduler = _HostScheduler()
+    def __init__(self, size: int, *, session_factory=None, persistent: bool = True, clock=time.monotonic):
+        self.scheduler = HostScheduler(clock=clock)
+        self.clock = clock
         self.session_factory = session_factory or fetching.session_new
         self.persistent = persistent
         self.pid = os.getpid()
@@ -174,13 +161,18 @@ class _CheckPool:
         for thread in self.threads:
             thread.start()
 
-    def run(self, resources: list[Resource], *, sleep, since: datetime | None = None) -> RunSummary:
-        run = _Run(len(resources), sleep=sleep, since=since)
-        self.scheduler.add(resources, run)
-        if not self.persistent:
+    def run(
+        self, resources: list[Resource], *, since: datetime | None = None, here: bool = False
+    ) -> RunSummary:
+        run = _Run(len(resources), since=since)
+        self.scheduler.add([Item(resource, run) for resource in resources])
+        if here:
+            with self.session_factory() as session:
+                self._loop(session)
+        elif not self.persistent:
             self._start()  # after the work is in: a private pool's threads end when none is left
         run.finished.wait()
-        if not self.persistent:
+        if not self.persistent and not here:
             for thread in self.threads:
                 thread.join()
         return run.summary
@@ -192,22 +184,39 @@ class _CheckPool:
             if thread.is_alive():
                 thread.join()
 
+    def _handle(self, item: Item, session) -> None:
+        try:
+            later = _check_step(item, session=session)
+        except BaseException:
+            self.scheduler.done(item)
+            item.run.one_done()
+            raise
+        if later is None:
+            self.scheduler.done(item)
+            item.run.one_done()
+            return
+        if later.for_slot:
+            item.progress.waited_for_slot += later.seconds
+        if item.progress.waited_for_slot > settings.LINKCHECK_RETRY_AFTER_MAX:
+            _postpone(item, later.seconds)
+            self.scheduler.done(item)
+            item.run.one_done()
+            return
+        self.scheduler.put_back(item, eta=self.clock() + later.seconds, host_waits=later.host_waits)
+
+    def _loop(self, session) -> None:
+        while (item := self.scheduler.take(wait_for_more=self.persistent)) is not None or (
+            self.persistent and not self.scheduler.stopped
+        ):
+            if item is None:
+                connections.close_all()  # idle: this thread's connection only
+                continue
+            self._handle(item, session)
+
     def _work(self) -> None:
         with self.session_factory() as session:
             try:
-                while True:
-                    item = self.scheduler.take(wait_for_more=self.persistent)
-                    if item is None:
-                        connections.close_all()  # this thread's connection only
-                        if not self.persistent or self.scheduler.stopped:
-                            return
-                        continue
-                    resource, run = item
-                    try:
-                        _check_and_record(resource, session=session, run=run)
-                    finally:
-                        self.scheduler.done(resource)
-                        run.one_done()
+                self._loop(session)
             finally:
                 connections.close_all()
 
@@ -231,7 +240,6 @@ def linkchecks_run(
     threads: int | None = None,
     since: datetime | None = None,
     session_factory=None,
-    sleep=time.sleep,
 ) -> RunSummary:
     """Check these links concurrently (threads with a session each), politely per host.
 
@@ -250,20 +258,15 @@ def linkchecks_run(
     if not resources:
         summary = RunSummary(skipped=skipped)
     elif threads == 1 or len(resources) == 1:
-        run = _Run(len(resources), sleep=sleep, since=since)
-        with (session_factory or fetching.session_new)() as session:
-            for resource in resources:
-                _check_and_record(resource, session=session, run=run)
-        summary = run.summary
+        pool = _CheckPool(0, session_factory=session_factory, persistent=False)
+        summary = pool.run(resources, since=since, here=True)
     elif threads is None and session_factory is None:
-        summary = _shared().run(resources, sleep=sleep, since=since)
+        summary = _shared().run(resources, since=since)
     else:
-        pool = _CheckPool(
-            min(threads or settings.LINKCHECK_THREADS, len(resources)),
-            session_factory=session_factory,
-            persistent=False,
+        size = min(threads or settings.LINKCHECK_THREADS, len(resources))
+        summary = _CheckPool(size, session_factory=session_factory, persistent=False).run(
+            resources, since=since
         )
-        summary = pool.run(resources, sleep=sleep, since=since)
     summary.skipped += skipped
     summary.seconds = time.monotonic() - started
     return summary
