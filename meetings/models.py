@@ -422,10 +422,6 @@ class ResearchItem(models.Model):
     def get_absolute_url(self):
         return f"{self.meeting.get_absolute_url()}#item-{self.pk}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == self.Status.OPEN
-
     def set_status(self, status: str, *, by, reason: str = "") -> str:
         """Change the status (a rule about this one row); returns the status it had before."""
         from django.core.exceptions import ValidationError
@@ -612,10 +608,6 @@ class ApiToken(models.Model):
         self.token_hash = _hash_token(token)
         self.prefix = token[: self.PREFIX_LENGTH]
         return token
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
 
 
 # The paper queue (meetings/services/queue.py writes it, meetings/selectors_queue.py reads it).

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from meetings.models import Meeting, Minutes, Series, Talk
 
@@ -151,17 +151,23 @@ class TalkForm(forms.ModelForm):
         fields = ["speaker", "guest_name", "title"]
         labels = {"speaker": "Member", "guest_name": "or guest's name"}
 
-    def __init__(self, *args, series=None, **kwargs):
+    def __init__(self, *args, series=None, readers=None, former=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # In a members-only series only those who may read it can speak (they are emailed about it).
         if series is None:
             self.fields["speaker"].queryset = _people()
-        else:
-            from meetings.selectors import people_who_may_read
+            return
+        from meetings.selectors import people_who_may_read
 
-            # A talk given before its speaker left stays valid when the meeting is edited.
-            also = [self.instance.speaker_id] if self.instance.speaker_id else []
-            self.fields["speaker"].queryset = people_who_may_read(series=series, also=also)
+        # In a members-only series only those who may read it can speak (they are emailed about it).
+        # A talk given before its speaker left stays valid when the meeting is edited: its own form
+        # (only) still offers that speaker. The formset reads both lists once for all its forms.
+        own = self.instance.speaker_id
+        kept = [former[own]] if former and own in former else []
+        self.fields["speaker"].queryset = people_who_may_read(series=series, also=[own] if kept else [])
+        if readers is not None:
+            people = sorted([*readers, *kept], key=lambda person: (person.display_name, person.username))
+            field = self.fields["speaker"]
+            field.choices = [("", field.empty_label), *((person.pk, str(person)) for person in people)]
 
     def clean(self):
         data = super().clean()
@@ -173,8 +179,35 @@ class TalkForm(forms.ModelForm):
         return data
 
 
+class TalkFormSetBase(BaseInlineFormSet):
+    """The talks of a meeting. The speakers on offer are read once for the whole formset, not once
+    per form: the series' readers, and the former readers who already speak at this meeting."""
+
+    def __init__(self, *args, series=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if series is not None:
+            from meetings.selectors import people_who_may_read
+
+            readers = list(people_who_may_read(series=series))
+            reader_ids = {person.pk for person in readers}
+            speaker_ids = {talk.speaker_id for talk in self.get_queryset()} - reader_ids - {None}
+            former = (
+                {person.pk: person for person in User.objects.filter(pk__in=speaker_ids)}
+                if speaker_ids
+                else {}
+            )
+            self.form_kwargs = {**self.form_kwargs, "series": series, "readers": readers, "former": former}
+
+
 TalkFormSet = inlineformset_factory(
-    Meeting, Talk, form=TalkForm, extra=2, can_delete=True, max_num=20, validate_max=True
+    Meeting,
+    Talk,
+    form=TalkForm,
+    formset=TalkFormSetBase,
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
 )
 
 

@@ -144,9 +144,7 @@ def meeting_detail(request, slug, pk, research_form=None, status=200):
 def _meeting_form(request, series, meeting):
     with timezone.override(ZoneInfo(series.time_zone)):
         form = MeetingForm(request.POST or None, instance=meeting, prefix="meeting")
-        talks = TalkFormSet(
-            request.POST or None, instance=meeting, prefix="talks", form_kwargs={"series": series}
-        )
+        talks = TalkFormSet(request.POST or None, instance=meeting, prefix="talks", series=series)
         if request.method == "POST" and form.is_valid() and talks.is_valid():
             meeting = form.save(commit=False)
             meeting.series = series

@@ -12,8 +12,6 @@ from resources.models import Mention, Resource
 from resources.services.links import InvalidLink, ParsedLink, parse_link
 from resources.services.visibility import resources_visibility_refresh
 
-IDENTIFIER_KINDS = {Resource.Kind.PAPER}
-
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
     """Trim, drop empties and duplicates (case-insensitively), keep the first spelling."""

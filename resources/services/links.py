@@ -697,11 +697,6 @@ def parse_link(text: str) -> ParsedLink:
     return ParsedLink(url=url, kind=infer_kind(url))
 
 
-def normalise_url(url: str) -> str:
-    """Return the library's unique key for a link (parse_link(url).url); raise InvalidLink."""
-    return parse_link(url).url
-
-
 def parse_arxiv(text: str) -> tuple[str, int | None] | None:
     """Return (arXiv id, version or None) for an arXiv URL, arXiv: string, arXiv DOI or bare id, else None."""
     try:

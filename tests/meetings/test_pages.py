@@ -2,6 +2,8 @@ from datetime import UTC, timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -404,6 +406,32 @@ def test_meeting_edit_updates_and_removes_talks(organiser_client, series, member
     meeting.refresh_from_db()
     assert (meeting.title, meeting.status) == ("New", "held")
     assert not Talk.objects.filter(pk=talk.pk).exists()
+
+
+@pytest.mark.parametrize("visibility", [Series.Visibility.PUBLIC, Series.Visibility.MEMBERS])
+def test_meeting_edit_page_reads_the_speakers_once_whatever_the_number_of_talks(
+    organiser_client, series, visibility
+):
+    """The speaker menu of every talk form comes from one query: 4 talks or 16, the same count."""
+    series.visibility = visibility
+    series.save()
+    counts = []
+    for talks in (4, 16):
+        meeting = MeetingFactory(series=series, title=f"With {talks} talks")
+        speakers = [UserFactory(display_name=f"Speaker {talks}-{n}") for n in range(talks)]
+        series.members.add(*speakers)
+        for n, speaker in enumerate(speakers):
+            TalkFactory(meeting=meeting, speaker=speaker, title=f"Talk {talks}-{n}")
+        url = reverse("meeting-edit", kwargs={"slug": series.slug, "pk": meeting.pk})
+        with CaptureQueriesContext(connection) as captured:
+            response = organiser_client.get(url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert f'value="Talk {talks}-{talks - 1}"' in content
+        # Every form offers every speaker (talks + 2 extra forms, each listing all of them).
+        assert content.count(f">Speaker {talks}-0</option>") == talks + 2
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
 
 
 def test_meeting_edit_refused_for_members(member_client, series):

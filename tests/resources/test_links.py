@@ -15,7 +15,6 @@ from resources.services.links import (
     ParsedLink,
     find_urls,
     infer_kind,
-    normalise_url,
     parse_arxiv,
     parse_doi,
     parse_link,
@@ -581,7 +580,7 @@ def test_parse_link_youtube_impossible_ids_refused(url):
     ],
 )
 def test_normalise_url_generic(url, expected):
-    assert normalise_url(url) == expected
+    assert parse_link(url).url == expected
 
 
 @pytest.mark.parametrize(
@@ -604,7 +603,7 @@ def test_normalise_url_generic(url, expected):
     ],
 )
 def test_normalise_url_tracking_parameters_removed(url, expected):
-    assert normalise_url(url) == expected
+    assert parse_link(url).url == expected
 
 
 @pytest.mark.parametrize(
@@ -616,7 +615,7 @@ def test_normalise_url_tracking_parameters_removed(url, expected):
     ],
 )
 def test_normalise_url_applies_identifier_canonical_forms(url, expected):
-    assert normalise_url(url) == expected
+    assert parse_link(url).url == expected
 
 
 @pytest.mark.parametrize(
