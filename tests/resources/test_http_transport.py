@@ -18,24 +18,9 @@ from requests.adapters import HTTPAdapter
 
 from resources.services import http
 from resources.services.http import addresses, transport
-from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply, trickle
+from tests.loopback import reply, trickle
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-
-
-@pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
+pytestmark = pytest.mark.usefixtures("loopback_only", "allow_loopback")
 
 
 def pools(session) -> list:

@@ -15,44 +15,16 @@ from resources.services import health, throttle
 from resources.services.pagehead import page_head_parse
 from resources.tasks import health as health_tasks
 from tests.factories import ResourceFactory
-from tests.resources.test_fetch import (
+from tests.loopback import (
     Server,
-    allow_loopback_hosts,
-    guard_connections,
     huge_body,
-    make_certificate,
     reply,
     reset_on_head,
     slow,
-    tls_server_with,
     trickle,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-
-
-@pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def tls_server(tmp_path):
-    running = tls_server_with(*make_certificate(tmp_path))
-    yield running
-    running.close()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_only", "allow_loopback")]
 
 
 T0 = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

@@ -9,20 +9,18 @@ from django.utils import timezone
 from resources.models import LinkCheck, Resource
 from resources.services import health, throttle
 from tests.factories import ResourceFactory
-from tests.resources.test_fetch import Server, guard_connections, reply
+from tests.loopback import Server, reply
 from tests.resources.test_linkcheck import sequence
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("loopback_only", "allow_loopback"),
+]
 
 FAST_HOSTS = ["127.0.0.2", "127.0.0.3"]
 
 
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def allow_loopback(settings):
     settings.LINKCHECK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1", *FAST_HOSTS]
     settings.LINKCHECK_HOST_SPACING = 0

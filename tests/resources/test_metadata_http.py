@@ -7,27 +7,14 @@ import pytest
 from resources.services.http import FetchError, TransientError, addresses
 from resources.services.metadata.http import ApiClient
 from resources.services.metadata.sources import NEGOTIATION_HOSTS
-from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply, trickle
+from tests.loopback import Server, reply, trickle
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-    settings.LINKCHECK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_only", "allow_loopback")]
 
 
 @pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
+def allow_loopback(settings):
+    settings.LINKCHECK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1"]  # the address only, not the name
 
 
 def test_a_redirect_to_an_api_host_on_a_private_address_is_refused_without_connecting(
