@@ -98,11 +98,12 @@ def link_check_attempt(
     if wait is not None and wait > settings.LINKCHECK_RETRY_AFTER_MAX:
         result.error += f" (over {settings.LINKCHECK_RETRY_AFTER_MAX:.0f} s: left for the next run)"
         return None
-    if progress.attempts > settings.LINKCHECK_RETRIES or progress.spent >= settings.LINKCHECK_DEADLINE:
-        return None  # out of attempts, or the one deadline of the whole check has passed
+    left = settings.LINKCHECK_DEADLINE - progress.spent
+    if progress.attempts > settings.LINKCHECK_RETRIES or left < min(1.0, settings.LINKCHECK_DEADLINE / 10):
+        return None  # out of attempts, or the one deadline of the whole check (all but) spent
     if wait is not None and defer is not None:
         defer(host, wait)  # other workers keep off the host too
-    return wait if wait is not None else float(2 ** (progress.attempts - 1))
+    return wait if wait is not None else fetching.backoff_seconds(progress.attempts)
 
 
 def link_check_finish(*, url: str, progress: CheckProgress, now=timezone.now, defer=None) -> CheckResult:

@@ -189,7 +189,7 @@ class ApiClient:
                     if retry_after is not None
                     else backoff_seconds(attempt, base=BACKOFF_BASE, cap=BACKOFF_MAX)
                 )
-                if wait >= deadline.left():
+                if wait + min(1.0, settings.HTTP_DEADLINE / 10) >= deadline.left():
                     raise TransientError(f"{problem} (retry due after the deadline)", retry_after=wait)
                 deadline.sleep(self.sleep, wait)
             try:
