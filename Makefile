@@ -3,10 +3,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN = $(VENV)/bin
 PY = $(BIN)/python
-# make run is the local, embedded setup: DEBUG on unless you say otherwise.
-RUN_ENV = DEBUG=$${DEBUG:-true} PATH="$(abspath $(BIN)):$$PATH"
+# make run is the local, embedded setup: DEBUG on (kept in var/local.env, see README).
+# make run PORT=8200 HOST=0.0.0.0 VERBOSE=1: another port, every interface, worker at INFO.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+VERBOSE ?=
+RUN_ENV = PORT=$(PORT) HOST=$(HOST) VERBOSE=$(VERBOSE) PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: run test install lint format migrate worker clean screenshots
+.PHONY: run password test install lint format migrate worker clean screenshots
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -19,10 +23,14 @@ $(VENV)/.installed: requirements.txt $(BIN)/activate
 
 install: $(VENV)/.installed
 
+# Writes var/local.env on the first run, migrates, sets up the site, runs the Procfile's web,
+# worker and beat, prints the organiser's credentials once they are up; Ctrl-C stops all (status 0).
 run: install
-	$(RUN_ENV) $(PY) manage.py migrate --noinput
-	$(RUN_ENV) $(PY) manage.py setup_site
-	$(RUN_ENV) $(BIN)/honcho start -f Procfile
+	$(RUN_ENV) $(PY) -m clubsite.localrun
+
+# A new password for the organiser account, printed (the old one stops working).
+password: install
+	$(PY) manage.py organiser_password
 
 test: install
 	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-secret} $(PY) -m pytest $(PYTEST_ARGS)

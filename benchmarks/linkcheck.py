@@ -164,7 +164,8 @@ def main():
         f"batch size {settings.LINKCHECK_BATCH_SIZE}, per host at most {host_concurrency} at a time"
     )
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = queue
+    # Every task (link checks are routed to "linkchecks" in production) to the benchmark's queue.
+    app.conf.update(task_default_queue=queue, task_routes={})
     results = []
     try:
         for spacing in (default_spacing, 0.0):

@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "load-test password 42"
+# The Celery queues of settings.CELERY_TASK_DEFAULT_QUEUE and CELERY_TASK_ROUTES.
+QUEUES = ("default", "linkchecks", "metadata")
 READS = {"dashboard": 12, "series": 8, "meeting": 14, "library": 8, "search": 8, "resource": 10}
 WRITES = {"save minutes": 12, "tick item": 12, "add resource": 8, "sign in": 2}
 WORDS = ["transformer", "diffusion", "attention", "graph", "kernel", "bayesian", "causal", "vision"]
@@ -463,10 +465,10 @@ def _wait_for_worker(results: Results, broker: str, timeout: float = 180.0) -> N
     ids = {a[0] for a in results.acknowledged["resources"]}
     started = time.monotonic()
     while time.monotonic() < started + timeout:
-        if not client.llen("celery") and not client.hlen("unacked"):
+        if not sum(client.llen(queue) for queue in QUEUES) and not client.hlen("unacked"):
             break
         time.sleep(0.5)
-    waiting = client.llen("celery") + client.hlen("unacked")
+    waiting = sum(client.llen(queue) for queue in QUEUES) + client.hlen("unacked")
     checked = LinkCheck.objects.filter(resource_id__in=ids).values("resource_id").distinct().count()
     print(
         f"worker: {checked} of {len(ids)} added links checked; queue drained "
@@ -522,7 +524,7 @@ def main():
         processes.append(gunicorn)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "clubsite", "worker", "--loglevel=WARNING",
-             "--concurrency=2", "--without-gossip", "--without-mingle"],
+             "--concurrency=2", "--without-gossip", "--without-mingle", "-Q", ",".join(QUEUES)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         processes.append(worker)

@@ -220,7 +220,8 @@ METADATA_RETRIES = env_int("METADATA_RETRIES", 3, minimum=0)
 SPEAKER_REMINDER_DAYS = env_int_list("SPEAKER_REMINDER_DAYS", [7, 1])
 
 # Celery: an embedded filesystem broker under var/ unless CELERY_BROKER_URL names one.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# (A host name, though it means nothing here, spares every process kombu's warning that there is none.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -265,6 +266,15 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
         "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 10)),
         "unacked_restore_throttle": 1,
     }
+# Three queues, so a person never waits behind bulk work: emails and what a page asked for on
+# "default"; link checks on "linkchecks"; metadata fetches on "metadata" (arXiv's pace is one
+# request every 3 s). `make run`'s worker takes all three; docker compose gives the bulk
+# queues a worker service of their own that scales (README, "Queues").
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "resources.linkchecks_*": {"queue": "linkchecks"},
+    "resources.metadata_*": {"queue": "metadata"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

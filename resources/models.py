@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -89,6 +92,11 @@ class Resource(models.Model):
     )
     metadata_fetched_at = models.DateTimeField(null=True, blank=True)
     metadata_error = models.TextField(blank=True)
+    # What the page may truthfully say while metadata is pending (Resource.metadata_status):
+    # when a fetch (or, for a link without identifiers, the link check that reads its page)
+    # was queued or began, and when the next try is due after a failed one.
+    metadata_queued_at = models.DateTimeField(null=True, blank=True)
+    metadata_next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     # Link-health summary, kept by the worker.
     health = models.CharField(max_length=8, choices=Health.choices, default=Health.UNKNOWN)
@@ -131,6 +139,35 @@ class Resource(models.Model):
     @property
     def is_broken(self) -> bool:
         return self.health == self.Health.BROKEN
+
+    @property
+    def has_identifier(self) -> bool:
+        return bool(self.arxiv_id or self.doi)
+
+    @property
+    def metadata_status(self) -> "MetadataStatus":
+        """What the metadata's state is, in words a member can trust: "fetching" only while a
+        fetch is queued or running; a failure with its reason and the time of the next try."""
+        State = self.MetadataState
+        if self.metadata_state == State.DONE:
+            return MetadataStatus("done", "fetched", at=self.metadata_fetched_at)
+        if self.metadata_state == State.NOT_APPLICABLE:
+            return MetadataStatus("n/a", "not applicable")
+        # A link without identifiers gets its metadata from its page, read by the link check.
+        from_page = not self.has_identifier
+        next_try = self.next_check_at if from_page else self.metadata_next_attempt_at
+        if self.metadata_state == State.FAILED:
+            if from_page and self.metadata_attempts < settings.METADATA_RETRIES:
+                return MetadataStatus("failed", "could not fetch", self.metadata_error, next_try=next_try)
+            return MetadataStatus("failed", "could not fetch", self.metadata_error)
+        queued = self.metadata_queued_at
+        if from_page and queued and self.last_checked_at and self.last_checked_at >= queued:
+            queued = None  # the check it was queued for has run
+        if self.metadata_next_attempt_at and not from_page:
+            return MetadataStatus("retrying", "could not fetch", self.metadata_error, next_try=next_try)
+        if queued:
+            return MetadataStatus("fetching", "fetching…", at=queued)
+        return MetadataStatus("waiting", "not fetched yet", next_try=next_try if from_page else None)
 
 
 class Mention(models.Model):
@@ -300,3 +337,19 @@ class HostThrottle(models.Model):
 
     def __str__(self):
         return self.host
+
+
+@dataclass(frozen=True)
+class MetadataStatus:
+    """Resource.metadata_status: a code for templates, a label, the failure's reason, and the
+    time (of the fetch, or of its queueing) or the time of the next try."""
+
+    code: str
+    label: str
+    reason: str = ""
+    at: datetime | None = None
+    next_try: datetime | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.code == "fetching"

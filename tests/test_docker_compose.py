@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -26,7 +27,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 SETTINGS_FILE = ROOT / "clubsite" / "settings.py"
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "linkworker", "beat")
 ALL_SERVICES = ("db", "redis", *APP_SERVICES)
 
 # Without these a production deployment is insecure or does not work.
@@ -310,7 +311,7 @@ def retry_until_success(check, *, seconds: float, process: subprocess.Popen) -> 
     return result
 
 
-def test_compose_defines_the_five_services():
+def test_compose_defines_the_six_services():
     services = load_compose()["services"]
 
     assert sorted(services) == sorted(ALL_SERVICES)
@@ -329,6 +330,7 @@ def test_compose_app_services_build_this_project():
     assert {name: services[name].get("build") for name in APP_SERVICES} == {
         "web": ".",
         "worker": ".",
+        "linkworker": ".",
         "beat": ".",
     }
 
@@ -371,6 +373,33 @@ def test_compose_worker_and_beat_run_the_clubsite_celery_app():
         "worker",
     ]
     assert command_words(services["beat"])[:4] == ["celery", "-A", "clubsite", "beat"]
+
+
+def queues_of(service: dict) -> set[str]:
+    words = command_words(service)
+    return set(words[words.index("-Q") + 1].split(","))
+
+
+def test_compose_workers_split_the_queues_default_apart_from_the_bulk_ones():
+    services = load_compose()["services"]
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+    assert queues_of(services["worker"]) == {settings.CELERY_TASK_DEFAULT_QUEUE} == {"default"}
+    assert queues_of(services["linkworker"]) == routed == {"linkchecks", "metadata"}
+    assert command_words(services["linkworker"])[:4] == ["celery", "-A", "clubsite", "worker"]
+
+
+def test_compose_linkworker_can_be_scaled():
+    linkworker = load_compose()["services"]["linkworker"]
+
+    # `docker compose up --scale linkworker=3` refuses a fixed container name or host port.
+    assert "container_name" not in linkworker
+    assert "ports" not in linkworker
+    assert "hostname" not in linkworker
+    # Each container's node name is its own host name, which its health check pings.
+    assert "-n" not in command_words(linkworker) and "--hostname" not in command_words(linkworker)
+    assert "--destination celery@$HOSTNAME" in linkworker["healthcheck"]["test"][1]
+    assert linkworker["stop_grace_period"] == "60s"
 
 
 def test_compose_every_service_has_a_healthcheck():
@@ -437,6 +466,7 @@ def test_compose_depends_on_waits_for_healthy_services():
     expected = {
         "web": {"db", "redis"},
         "worker": {"db", "redis", "web"},
+        "linkworker": {"db", "redis", "web"},
         "beat": {"db", "redis", "web"},
     }
 

@@ -296,7 +296,7 @@ def test_settings_celery_broker_defaults_to_filesystem_in_var_dir(tmp_path):
     )
 
     broker = tmp_path / "broker"
-    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert values["CELERY_BROKER_URL"] == "filesystem://localhost/"
     assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {
         "data_folder_in": str(broker / "queue"),
         "data_folder_out": str(broker / "queue"),

@@ -34,15 +34,33 @@ def new_queue(prefix: str = "test") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+# The queues settings.CELERY_TASK_ROUTES and the default queue name.
+QUEUES = ("default", "linkchecks", "metadata")
+
+
+@contextmanager
+def routed_queues(names: dict[str, str]):
+    """Send tasks queued by this process to test queues: ``names`` maps each of QUEUES (the
+    default one, and those CELERY_TASK_ROUTES names) to a queue only the test's workers read."""
+    old_default, old_routes = app.conf.task_default_queue, app.conf.task_routes
+    routes = {
+        pattern: {**route, "queue": names[route["queue"]]}
+        for pattern, route in settings.CELERY_TASK_ROUTES.items()
+    }
+    # update() (not attribute assignment) makes Celery rebuild its router from the new routes.
+    app.conf.update(task_default_queue=names["default"], task_routes=routes)
+    try:
+        yield names
+    finally:
+        app.conf.update(task_default_queue=old_default, task_routes=old_routes)
+
+
 @contextmanager
 def default_queue(name: str):
-    """Send tasks queued by this process to ``name``, a queue only the test's worker reads."""
-    old = app.conf.task_default_queue
-    app.conf.task_default_queue = name
-    try:
+    """Send every task queued by this process (of every route) to ``name``, a queue only the
+    test's worker reads."""
+    with routed_queues(dict.fromkeys(QUEUES, name)):
         yield name
-    finally:
-        app.conf.task_default_queue = old
 
 
 @contextmanager
@@ -54,8 +72,8 @@ def running_worker(
     transport_options: dict | None = None,
     concurrency: int = 0,
 ):
-    """A `celery worker` process consuming ``queue``, logging to ``log_path`` (appended);
-    yields the process once it is ready and stops it at the end.
+    """A `celery worker` process consuming ``queue`` (or several, comma-separated), logging to
+    ``log_path`` (appended); yields the process once it is ready and stops it at the end.
 
     One process (the solo pool) by default; with ``concurrency`` a prefork pool of that many
     child processes, as production runs it. The worker leads a process group of its own, so
@@ -70,7 +88,7 @@ def running_worker(
     }
     arguments = [
         "worker", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-        "--without-heartbeat", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+        "--without-heartbeat", "-Q", queue, "-n", f"{queue.split(',')[0]}-{uuid.uuid4().hex[:6]}@%h",
         *(["--pool=prefork", f"--concurrency={concurrency}"] if concurrency else ["--pool=solo"]),
     ]  # fmt: skip
     # Broker options (a short visibility timeout, to see a redelivery) are set on the app.

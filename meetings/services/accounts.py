@@ -110,6 +110,17 @@ def organiser_ensure(*, username: str = "organiser", email: str = "") -> tuple[o
     return user, password
 
 
+def organiser_password_set(*, username: str = "organiser") -> str:
+    """Give an existing account a new random password (for an operator who lost it); return it."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"There is no account {username!r}."})
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return password
+
+
 def account_theme_set(*, user, theme: str) -> None:
     """Remember the member's colour theme (auto follows the device)."""
     if theme not in User.Theme.values:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from meetings.markdown import extract_links, links_in_html, render_markdown
@@ -90,6 +91,9 @@ def _resource_add(
                 "doi": parsed.doi,
                 "youtube_id": parsed.youtube_id,
                 "held_by_library": library,
+                # Its fetch (or, without identifiers, the link check reading its page) is
+                # queued below: the page says "fetching…" until it has run.
+                "metadata_queued_at": timezone.now() if settings.LIBRARY_AUTO_FETCH else None,
             },
         )
         changed = []
@@ -112,7 +116,7 @@ def _resource_add(
             Mention.objects.get_or_create(resource=resource, meeting=meeting, section=section)
         if created or tags or set(changed) - {"held_by_library"}:
             resource_index(resource=resource)
-        if created and (resource.arxiv_id or resource.doi) and settings.LIBRARY_AUTO_FETCH:
+        if created and resource.has_identifier and settings.LIBRARY_AUTO_FETCH:
             from resources.tasks.metadata import metadata_fetch  # here: the tasks import this module
 
             transaction.on_commit(lambda: metadata_fetch.delay(resource_ids=[resource.pk]))

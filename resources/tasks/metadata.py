@@ -1,9 +1,11 @@
 """Metadata tasks: fetch for given resources; the beat job that claims pending ones."""
 
 import random
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from resources.services import metadata as metadata_services
 
@@ -31,18 +33,21 @@ def retry_countdown(retries: int, retry_after: float | None = None) -> float:
 def metadata_fetch(self, *, resource_ids: list[int]) -> dict:
     """Fetch and store metadata for these resources; retry only the ones that failed transiently."""
     final = self.request.retries >= self.max_retries
+    metadata_services.metadata_mark_queued(resource_ids=resource_ids)  # running now
     summary = metadata_services.metadata_fetch(resource_ids=resource_ids, final_attempt=final)
     if summary.pending and not final:
-        raise self.retry(
-            kwargs={"resource_ids": summary.pending},
-            countdown=retry_countdown(self.request.retries, summary.retry_after),
+        countdown = retry_countdown(self.request.retries, summary.retry_after)
+        metadata_services.metadata_mark_retry(
+            resource_ids=summary.pending, at=timezone.now() + timedelta(seconds=countdown)
         )
+        raise self.retry(kwargs={"resource_ids": summary.pending}, countdown=countdown)
     return summary.as_dict()
 
 
 def metadata_fetch_queue(*, resource_ids) -> int:
     """Queue metadata_fetch (after commit) in chunks of one arXiv request or a few DOIs; return the count."""
     chunks = metadata_services.metadata_task_chunks(resource_ids=resource_ids)
+    metadata_services.metadata_mark_queued(resource_ids=[pk for chunk in chunks for pk in chunk])
     for chunk in chunks:
         transaction.on_commit(lambda chunk=chunk: metadata_fetch.delay(resource_ids=chunk))
     return len(chunks)

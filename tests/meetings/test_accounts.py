@@ -6,6 +6,7 @@ where the site works on its own.
 
 import contextlib
 import hashlib
+import json
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -15,7 +16,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.staticfiles import finders
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -647,8 +648,40 @@ def test_setup_site_second_run_prints_no_password(db):
 
     output = run_setup_site("--no-demo")
 
-    assert output == "Organiser account 'organiser' exists.\n"
+    assert output == (
+        "Organiser account 'organiser' exists. For a new password: "
+        "make password (or manage.py organiser_password organiser).\n"
+    )
     assert User.objects.filter(username="organiser").count() == 1
+
+
+def test_setup_site_json_gives_the_new_password_once(db):
+    first = json.loads(run_setup_site("--no-demo", "--json"))
+    second = json.loads(run_setup_site("--no-demo", "--json"))
+
+    assert first["username"] == "organiser" and first["demo"] is False
+    assert authenticate(username="organiser", password=first["password"]) == User.objects.get(
+        username="organiser"
+    )
+    assert second == {"username": "organiser", "password": None, "demo": False}
+
+
+def test_organiser_password_sets_and_prints_a_new_password(db):
+    old = json.loads(run_setup_site("--no-demo", "--json"))["password"]
+    out = StringIO()
+
+    call_command("organiser_password", stdout=out)
+
+    new = re.search(r"^\s+password: (\S+)$", out.getvalue(), re.MULTILINE).group(1)
+    organiser = User.objects.get(username="organiser")
+    assert new != old
+    assert authenticate(username="organiser", password=new) == organiser
+    assert authenticate(username="organiser", password=old) is None
+
+
+def test_organiser_password_names_a_missing_account(db):
+    with pytest.raises(CommandError, match="There is no account 'nobody'"):
+        call_command("organiser_password", "nobody", stdout=StringIO())
 
 
 def test_setup_site_other_username_after_first_run_creates_second_organiser(db):

@@ -1,9 +1,13 @@
 """End to end: a member adds an arXiv link on the web page, a real Celery worker fetches its
 metadata from a local server replaying the recorded arXiv API answer, the page shows it."""
 
+import socket
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from clubsite.celery import app
 from resources.models import Resource
 from tests.resources.test_metadata_parsers import fixture
 from tests.worker import default_queue, new_queue, running_worker, wait_for
@@ -59,3 +63,54 @@ def test_worker_fetches_metadata_for_a_link_added_on_the_web_page(
     assert "Task resources.metadata_fetch[" in metadata_worker.read_text()
     [(request, _)] = [(r, s) for r, s in httpserver.log if r.path == "/api/query"]
     assert request.headers["User-Agent"].endswith("mailto:club@example.org)")
+
+
+def test_worker_without_internet_ends_in_could_not_fetch_with_the_next_try(tmp_path, member_client, settings):
+    """No internet (every metadata API unreachable): the page stops saying "fetching…" once the
+    worker has tried, and says why and when it tries again."""
+    settings.LIBRARY_AUTO_FETCH = True
+    with socket.socket() as closed:  # a port nothing listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    log_path = tmp_path / "worker.log"
+    env = {
+        "ARXIV_API_URL": f"{unreachable}/api/query",
+        "CROSSREF_API_URL": unreachable,
+        "DOI_RESOLVER_URL": unreachable,
+        "ARXIV_MIN_INTERVAL": "0",
+        "LINKCHECK_EXCLUDED_HOSTS": "arxiv.org,export.arxiv.org",
+    }
+    queue = new_queue("test-offline")
+    try:
+        with default_queue(queue), running_worker(log_path, queue, env=env):
+            member_client.post(
+                reverse("resource-add"),
+                {"url": "arXiv:1706.03762", "title": "", "kind": "", "tags": "", "notes": ""},
+            )
+            resource = Resource.objects.get(arxiv_id="1706.03762")
+            queued = status_panel(member_client, resource)
+            wait_for(
+                lambda: Resource.objects.filter(
+                    pk=resource.pk, metadata_next_attempt_at__isnull=False
+                ).exists(),
+                log=log_path,
+            )
+            resource.refresh_from_db()
+            failed = status_panel(member_client, resource)
+    finally:
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
+
+    assert "fetching…" in queued
+    assert resource.metadata_state == "pending" and resource.metadata_queued_at is None
+    assert resource.metadata_error
+    next_try = timezone.localtime(resource.metadata_next_attempt_at).strftime("%-d %b %Y, %H:%M")
+    assert (
+        f'could not fetch</span><span class="meta">: {resource.metadata_error}; next try at {next_try}</span>'
+        in (failed)
+    )
+    assert "fetching" not in failed
+
+
+def status_panel(client, resource) -> str:
+    return client.get(reverse("resource-status", kwargs={"pk": resource.pk})).content.decode()

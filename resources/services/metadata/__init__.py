@@ -10,6 +10,8 @@ from resources.services.metadata.service import (
     metadata_candidates,
     metadata_claim_pending,
     metadata_fetch,
+    metadata_mark_queued,
+    metadata_mark_retry,
     metadata_record_failure,
     metadata_task_chunks,
 )
@@ -20,6 +22,8 @@ __all__ = [
     "metadata_candidates",
     "metadata_claim_pending",
     "metadata_fetch",
+    "metadata_mark_queued",
+    "metadata_mark_retry",
     "metadata_record_failure",
     "metadata_task_chunks",
 ]

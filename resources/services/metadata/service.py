@@ -98,6 +98,9 @@ def metadata_apply(*, resource: Resource, data: dict) -> bool:
         if fresh.metadata_state != Resource.MetadataState.DONE or fresh.metadata_error:
             fresh.metadata_state, fresh.metadata_error = Resource.MetadataState.DONE, ""
             state_fields = ["metadata_state", "metadata_error"]
+        if fresh.metadata_queued_at or fresh.metadata_next_attempt_at:
+            fresh.metadata_queued_at = fresh.metadata_next_attempt_at = None
+            state_fields += ["metadata_queued_at", "metadata_next_attempt_at"]
         if not changed and not state_fields:
             return False
         fresh.metadata_fetched_at = timezone.now()
@@ -115,14 +118,43 @@ def metadata_record_failure(*, resource: Resource, reason: str) -> bool:
         fresh = Resource.objects.select_for_update().filter(pk=resource.pk).first()
         if fresh is None:
             return False
-        if fresh.metadata_state == Resource.MetadataState.FAILED and fresh.metadata_error == reason:
+        unchanged = fresh.metadata_state == Resource.MetadataState.FAILED and fresh.metadata_error == reason
+        if unchanged and not (fresh.metadata_queued_at or fresh.metadata_next_attempt_at):
             return False
         fresh.metadata_state, fresh.metadata_error = Resource.MetadataState.FAILED, reason
         fresh.metadata_fetched_at = timezone.now()
-        fresh.save(update_fields=["metadata_state", "metadata_error", "metadata_fetched_at", "updated_at"])
+        fresh.metadata_queued_at = fresh.metadata_next_attempt_at = None  # no further try
+        fresh.save(
+            update_fields=[
+                "metadata_state",
+                "metadata_error",
+                "metadata_fetched_at",
+                "metadata_queued_at",
+                "metadata_next_attempt_at",
+                "updated_at",
+            ]
+        )
     resource.metadata_state, resource.metadata_error = fresh.metadata_state, fresh.metadata_error
     resource.metadata_fetched_at = fresh.metadata_fetched_at
     return True
+
+
+def metadata_mark_queued(*, resource_ids, now=None) -> int:
+    """Record that a fetch of these resources' metadata is queued or running (the page says
+    "fetching…" only then); return how many were marked."""
+    return (
+        Resource.objects.filter(pk__in=list(resource_ids))
+        .filter(Q(arxiv_id__gt="") | Q(doi__gt=""))
+        .update(metadata_queued_at=now or timezone.now(), metadata_next_attempt_at=None)
+    )
+
+
+def metadata_mark_retry(*, resource_ids, at) -> int:
+    """Record that these pending resources' fetch failed for now and is tried again at ``at``
+    (the page says so, with the reason); return how many were marked."""
+    return Resource.objects.filter(
+        pk__in=list(resource_ids), metadata_state=Resource.MetadataState.PENDING
+    ).update(metadata_queued_at=None, metadata_next_attempt_at=at)
 
 
 def _note_transient(resource: Resource, reason: str) -> None:
@@ -206,6 +238,8 @@ def metadata_claim_pending(*, limit: int = 5000, now=None) -> list[int]:
     rows = (
         metadata_candidates()
         .filter(updated_at__lt=now - CLAIM_GRACE)
+        # A retry the task scheduled is its own to run; one long overdue (lost) is claimed again.
+        .filter(Q(metadata_next_attempt_at__isnull=True) | Q(metadata_next_attempt_at__lt=now - CLAIM_GRACE))
         .order_by("pk")
         .values_list("pk", "metadata_attempts")[:limit]
     )
@@ -219,6 +253,8 @@ def metadata_claim_pending(*, limit: int = 5000, now=None) -> list[int]:
                 metadata_state=Resource.MetadataState.FAILED,
                 metadata_error=f"gave up after {attempts} attempts",
                 metadata_fetched_at=now,
+                metadata_queued_at=None,
+                metadata_next_attempt_at=None,
                 updated_at=now,
             )
         elif unchanged.update(metadata_attempts=attempts + 1, updated_at=now):
