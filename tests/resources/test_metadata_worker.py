@@ -79,6 +79,8 @@ def test_worker_without_internet_ends_in_could_not_fetch_with_the_next_try(tmp_p
         "DOI_RESOLVER_URL": unreachable,
         "ARXIV_MIN_INTERVAL": "0",
         "LINKCHECK_EXCLUDED_HOSTS": "arxiv.org,export.arxiv.org",
+        # The APIs are vetted like any link: the loopback stand-in for them must be allowed.
+        "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1",
     }
     queue = new_queue("test-offline")
     try:
