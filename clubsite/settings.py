@@ -249,6 +249,8 @@ DOI_RESOLVER_URL = env_str("DOI_RESOLVER_URL", "https://doi.org")
 DATACITE_API_URL = env_str("DATACITE_API_URL", "https://api.datacite.org")
 HTTP_CONNECT_TIMEOUT = env_float("HTTP_CONNECT_TIMEOUT", 10.0, minimum=0.1)
 HTTP_READ_TIMEOUT = env_float("HTTP_READ_TIMEOUT", 20.0, minimum=0.1)
+# One metadata request, all its attempts and the waits between them, ends within this.
+HTTP_DEADLINE = env_float("HTTP_DEADLINE", 30.0, minimum=1)
 LINKCHECK_ALLOWED_INTERNAL_HOSTS = env_list("LINKCHECK_ALLOWED_INTERNAL_HOSTS", [])
 
 # New library resources get their metadata fetched and link checked by the worker.
@@ -274,10 +276,9 @@ LINKCHECK_RECHECK_HEALTHY_DAYS = env_float("LINKCHECK_RECHECK_HEALTHY_DAYS", 7.0
 LINKCHECK_RECHECK_FAILING_HOURS = env_float("LINKCHECK_RECHECK_FAILING_HOURS", 24.0, minimum=0)
 PAGE_HEAD_MAX_BYTES = env_int("PAGE_HEAD_MAX_BYTES", 512 * 1024, minimum=1024)
 # A worker killed while it held a host's request slot leaves the slot counted; the count is
-# forgotten once the host's row has not changed for this long (a few times the longest request).
-HOST_SLOT_LEASE = env_float(
-    "HOST_SLOT_LEASE", 4 * max(LINKCHECK_DEADLINE, HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT), minimum=1
-)
+# forgotten once the host's row has not changed for this long. A slot is held for one request,
+# which its deadline watch ends at LINKCHECK_DEADLINE or HTTP_DEADLINE: twice that is ample.
+HOST_SLOT_LEASE = env_float("HOST_SLOT_LEASE", 2 * max(LINKCHECK_DEADLINE, HTTP_DEADLINE), minimum=1)
 
 # Metadata: arXiv asks for one request every 3 seconds and one connection at a time.
 ARXIV_BATCH_SIZE = env_int("ARXIV_BATCH_SIZE", 100, minimum=1)
@@ -304,23 +305,26 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # Redis gives a task its worker never acknowledged (the worker was killed, say) to another
 # worker after BROKER_VISIBILITY_TIMEOUT seconds. It must outlast the longest task plus the
 # longest retry countdown (Redis holds a countdown's message unacknowledged until it runs),
-# or a task still running, or still waiting, is delivered a second time. The longest task is a
-# link-check batch (each of its threads' links: a host slot's wait, every attempt to the
-# deadline, the Retry-After waits between) or an arXiv batch (each attempt: a slot's wait and
-# a request to its timeouts, the waits between); the longest countdown is a metadata retry's
-# 30 minutes. With the defaults: max(2040, 1500) + 1800 = 3840 s. See README, "Worker faults".
-HOST_SLOT_WAIT = 300.0  # resources.services.throttle.host_slot's timeout
+# or a task still running, or still waiting, is delivered a second time. No task waits for a
+# host: a link check whose host is busy goes back with an ETA, a metadata request waits for
+# its slot only within its HTTP_DEADLINE. The longest task is a link-check batch (each thread's
+# share of links at LINKCHECK_DEADLINE each, all attempts included, plus the longest chain of
+# ETAs one link may wait: a Retry-After up to LINKCHECK_RETRY_AFTER_MAX before each retry and
+# once for a busy slot) or a DOI batch (each thread's DOIs, up to four requests each to
+# HTTP_DEADLINE); the longest countdown is a metadata retry's 30 minutes. With the defaults:
+# max(4 x 30 + 3 x 60, 3 x 4 x 30) + 1800 = 360 + 1800 = 2160 s. See README, "Worker faults".
+HOST_SLOT_WAIT = 30.0  # resources.services.throttle.host_slot's timeout (metadata; link checks never wait)
 TASK_LONGEST_COUNTDOWN = 1800.0  # resources.tasks.metadata.RETRY_MAX (a test keeps them together)
-_link_worst = (
-    HOST_SLOT_WAIT
-    + (LINKCHECK_RETRIES + 1) * LINKCHECK_DEADLINE
-    + LINKCHECK_RETRIES * LINKCHECK_RETRY_AFTER_MAX
+DOI_TASK_CHUNK = 9  # DOIs per metadata task (resources.services.metadata.service)
+DOI_REQUESTS_MAX = 4  # Crossref, doi.org, doi.org/ra, DataCite
+_link_batch = (
+    -(-LINKCHECK_BATCH_SIZE // min(LINKCHECK_THREADS, LINKCHECK_BATCH_SIZE)) * LINKCHECK_DEADLINE
+    + (LINKCHECK_RETRIES + 1) * LINKCHECK_RETRY_AFTER_MAX
 )
-_arxiv_attempt = HOST_SLOT_WAIT + HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT + ARXIV_MIN_INTERVAL
-TASK_LONGEST_SECONDS = max(
-    -(-LINKCHECK_BATCH_SIZE // min(LINKCHECK_THREADS, LINKCHECK_BATCH_SIZE)) * _link_worst,
-    (METADATA_RETRIES + 1) * _arxiv_attempt + METADATA_RETRIES * 60.0,  # 60: metadata.http.RETRY_AFTER_MAX
+_doi_batch = (
+    -(-DOI_TASK_CHUNK // min(CROSSREF_CONCURRENCY, DOI_TASK_CHUNK)) * DOI_REQUESTS_MAX * HTTP_DEADLINE
 )
+TASK_LONGEST_SECONDS = max(_link_batch, _doi_batch)
 BROKER_VISIBILITY_TIMEOUT = env_int(
     "BROKER_VISIBILITY_TIMEOUT", round(TASK_LONGEST_SECONDS + TASK_LONGEST_COUNTDOWN), minimum=1
 )

@@ -104,3 +104,50 @@ def member_client(client, member):
 def organiser_client(client, organiser):
     client.force_login(organiser)
     return client
+
+
+# --- Real local HTTP servers (tests/loopback.py) ---------------------------------------------
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Every address a socket connects to, recorded; any beyond loopback fails the test."""
+    from tests.loopback import guard_connections
+
+    return guard_connections(monkeypatch)
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Outbound requests may reach the local test servers (127.0.0.1, localhost), unspaced."""
+    from tests.loopback import allow_loopback_hosts
+
+    allow_loopback_hosts(settings)
+
+
+@pytest.fixture
+def server():
+    """A threaded local HTTP server (tests.loopback.Server) on 127.0.0.1; set its routes."""
+    from tests.loopback import Server
+
+    running = Server()
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for the name localhost, made with openssl for this module."""
+    from tests.loopback import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_server(tls_certificate):
+    """A local HTTPS server presenting ``tls_certificate``."""
+    from tests.loopback import tls_server_with
+
+    running = tls_server_with(*tls_certificate)
+    yield running
+    running.close()

@@ -39,12 +39,15 @@ def test_visibility_timeout_outlasts_the_longest_task_and_countdown():
     # A countdown is held unacknowledged by Redis too: the longest one must fit in the timeout.
     assert settings.TASK_LONGEST_COUNTDOWN >= metadata_tasks.RETRY_MAX
     assert MEETINGS_RETRY["retry_backoff_max"] <= settings.TASK_LONGEST_COUNTDOWN
-    # With the default settings: a link-check batch, 4 links per thread at 510 s each.
-    assert settings.TASK_LONGEST_SECONDS == math.ceil(50 / 16) * (300 + 3 * 30 + 2 * 60) == 2040
-    assert settings.BROKER_VISIBILITY_TIMEOUT == 2040 + 1800
+    # With the default settings: no wait for a host slot in either. A link-check batch is 4
+    # links per thread at 30 s each (all attempts) plus 3 Retry-After ETAs of 60 s; a DOI batch
+    # is 3 DOIs per thread, 4 requests each, each ending within 30 s. The longer is the DOI batch.
+    assert math.ceil(50 / 16) * 30 + 3 * 60 == 300
+    assert settings.TASK_LONGEST_SECONDS == math.ceil(9 / 3) * 4 * 30 == 360
+    assert settings.BROKER_VISIBILITY_TIMEOUT == 360 + 1800
     if settings.CELERY_BROKER_URL.startswith("redis"):
         options = current_app.conf.broker_transport_options
-        assert options["visibility_timeout"] == 3840
+        assert options["visibility_timeout"] == 2160
         assert options["unacked_restore_interval"] == 10
 
 

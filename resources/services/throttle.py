@@ -29,7 +29,11 @@ BUSY_POLL = 0.05
 
 
 class SlotTimeout(Exception):
-    """No slot for the host became free in time."""
+    """No slot for the host became free in time; ``wait`` is when one may be (seconds from now)."""
+
+    def __init__(self, message: str, *, wait: float = 0.0):
+        super().__init__(message)
+        self.wait = wait
 
 
 def _ensure_row(host: str, now) -> None:
@@ -97,7 +101,7 @@ def host_slot(host: str, *, spacing: float, concurrency: int, timeout: float | N
         if wait == 0.0:
             break
         if time.monotonic() + min(wait, POLL_MAX) > deadline:
-            raise SlotTimeout(f"no free request slot for {host} within {timeout:.0f} s")
+            raise SlotTimeout(f"no free request slot for {host} within {timeout:.0f} s", wait=wait)
         sleep(min(wait, POLL_MAX))
     try:
         yield

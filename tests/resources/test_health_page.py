@@ -11,28 +11,11 @@ from django.utils import timezone
 from resources.models import LinkCheck, Mention, Resource
 from resources.services.visibility import resources_visibility_refresh
 from tests.factories import MeetingFactory, ResourceFactory, UserFactory
-from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply
+from tests.loopback import reply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_only", "allow_loopback")]
 
 HEALTH_URL = reverse("link-health")
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-
-
-@pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
 
 
 def _checks(resource, outcome, count=1, **fields):

@@ -15,44 +15,17 @@ from resources.services import health, throttle
 from resources.services.pagehead import page_head_parse
 from resources.tasks import health as health_tasks
 from tests.factories import ResourceFactory
-from tests.resources.test_fetch import (
+from tests.loopback import (
     Server,
-    allow_loopback_hosts,
-    guard_connections,
     huge_body,
-    make_certificate,
     reply,
     reset_on_head,
     slow,
-    tls_server_with,
     together,
+    trickle,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-
-
-@pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def tls_server(tmp_path):
-    running = tls_server_with(*make_certificate(tmp_path))
-    yield running
-    running.close()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_only", "allow_loopback")]
 
 
 T0 = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -822,7 +795,7 @@ def test_linkchecks_run_checks_concurrently_at_most_two_per_host():
 @pytest.mark.django_db(transaction=True)
 def test_linkchecks_runs_at_once_share_the_worker_pool(monkeypatch, settings, server):
     settings.LINKCHECK_THREADS = 6
-    monkeypatch.setattr(health, "_shared_pool", None)
+    monkeypatch.setattr(health.pool, "_shared_pool", None)
     arrived = [threading.Event(), threading.Event()]
     overlapped = []
 
@@ -854,7 +827,7 @@ def test_linkchecks_runs_at_once_share_the_worker_pool(monkeypatch, settings, se
         runner.start()
     for runner in runners:
         runner.join()
-    pool = health._shared_pool
+    pool = health.pool._shared_pool
     pool.close()
 
     assert [summaries[b].outcomes for b in range(2)] == [{"ok": 3}, {"ok": 3}]
@@ -941,3 +914,16 @@ def test_linkchecks_run_of_one_link_runs_inline_in_the_callers_transaction(serve
     assert connection.in_atomic_block
     assert summary.outcomes == {"ok": 1}
     assert LinkCheck.objects.filter(resource=resource, outcome="ok").exists()
+
+
+def test_link_check_one_deadline_covers_every_attempt_of_a_server_that_trickles_its_headers(settings, server):
+    # Each header byte comes well within the read timeout; the headers never end. The check's
+    # one deadline is spent by the first attempt: no second or third attempt, no wait.
+    settings.LINKCHECK_DEADLINE = 1.0
+    server.routes["/trickle"] = trickle(0.05)
+
+    result, sleeps = check(server.url("/trickle"))
+
+    assert (result.outcome, result.attempts, sleeps) == ("timeout", 1, [])
+    assert methods(server, "/trickle") == ["HEAD"]
+    assert result.error == "no complete answer within the deadline"

@@ -15,27 +15,14 @@ from resources.models import LinkCheck, Resource
 from resources.tasks.health import linkchecks_run
 from tests import worker
 from tests.factories import ResourceFactory
-from tests.resources.test_fetch import Server, allow_loopback_hosts, guard_connections, reply, slow
+from tests.loopback import reply, slow
 from tests.worker import default_queue, new_queue, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    allow_loopback_hosts(settings)
-
-
-@pytest.fixture
-def server():
-    running = Server()
-    yield running
-    running.close()
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("loopback_only", "allow_loopback"),
+]
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from resources.services.metadata.http import retry_after_seconds
+from resources.services.http import retry_after_seconds
 from resources.services.metadata.parsers import (
     ArxivError,
     ParseError,

@@ -25,6 +25,8 @@ def metadata_worker(tmp_path, httpserver):
         "DOI_RESOLVER_URL": httpserver.url_for("/doi"),
         "ARXIV_MIN_INTERVAL": "0",
         "CONTACT_EMAIL": "club@example.org",
+        # The APIs are vetted like any link: the local server's host must be allowed.
+        "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1,localhost",
         # The link check queued beside the fetch must not reach the real arXiv from a test.
         "LINKCHECK_EXCLUDED_HOSTS": "arxiv.org,export.arxiv.org",
     }
@@ -77,6 +79,8 @@ def test_worker_without_internet_ends_in_could_not_fetch_with_the_next_try(tmp_p
         "DOI_RESOLVER_URL": unreachable,
         "ARXIV_MIN_INTERVAL": "0",
         "LINKCHECK_EXCLUDED_HOSTS": "arxiv.org,export.arxiv.org",
+        # The APIs are vetted like any link: the loopback stand-in for them must be allowed.
+        "LINKCHECK_ALLOWED_INTERNAL_HOSTS": "127.0.0.1",
     }
     queue = new_queue("test-offline")
     try:

@@ -1,24 +1,41 @@
-"""The HTTP side of metadata: one polite client for the arXiv API, Crossref and doi.org.
+"""The metadata side of the outbound client: polite GETs to the arXiv API, Crossref and doi.org.
 
-Every request holds a slot from ``host_slot`` (shared by all workers through the database),
-is retried on 429, 5xx, timeouts and connection errors with backoff (a 429's Retry-After is
-honoured and pushed to the other workers with ``host_defer``), and follows redirects by hand
-so a redirect can never lead to a non-http(s) URL. ``sleep`` is injectable so tests are fast.
+Requests go through ``resources.services.http`` like every other outbound request: SSRF-safe
+connections, redirects followed by hand and vetted on every hop (scheme, address, at most
+MAX_REDIRECTS), a byte cap. A redirect away from the API's own host (or ``redirect_hosts``)
+is not followed: it is a publisher's landing page, not an answer. Every request holds a
+slot from ``host_slot`` (shared by all workers through the database) and is retried on 429,
+5xx, timeouts and connection errors with backoff (a 429's Retry-After is honoured and pushed
+to the other workers with ``host_defer``). One deadline, settings.HTTP_DEADLINE, covers all
+the attempts of one ``get`` and the waits between them: a wait that would pass it ends the
+``get`` with a TransientError, so the task retries later instead of holding the thread.
+``sleep`` and ``clock`` are injectable so tests are fast.
 """
 
-import email.utils
 import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import requests
 from django.conf import settings
 from django.db import connections
+from requests.structures import CaseInsensitiveDict
 
+from resources.services.http import (
+    REDIRECT_LOOP,
+    SSRF_BLOCKED,
+    TIMEOUT,
+    UNSUPPORTED,
+    FetchError,
+    SafeSession,
+    TransientError,
+    backoff_seconds,
+    fetch,
+    retry_after_seconds,
+)
 from resources.services.throttle import SlotTimeout, host_defer, host_slot
 
 MAX_BYTES = 16 * 1024 * 1024  # 100 arXiv entries are well under 1 MB
@@ -27,28 +44,14 @@ BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
 BACKOFF_MAX = 30.0
 # A longer Retry-After is not slept through in a worker: the task retries later instead.
 RETRY_AFTER_MAX = 60.0
-REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-
-
-class FetchError(Exception):
-    """A request that failed for good (a 4xx other than 404/429, a redirect off http(s), a huge body)."""
-
-
-class TransientError(Exception):
-    """A request that kept failing in a way that may pass (429, 5xx, timeouts); try again later.
-
-    ``retry_after`` is how long the server asked us to wait, when it said.
-    """
-
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
+# Refusals of the URL or its redirects: asking again gives the same answer.
+PERMANENT = frozenset({SSRF_BLOCKED, UNSUPPORTED, REDIRECT_LOOP})
 
 
 @dataclass
 class Reply:
     status: int
-    headers: Mapping[str, str]  # case-insensitive, as requests gives them
+    headers: Mapping[str, str]  # case-insensitive
     body: bytes
     url: str
 
@@ -60,44 +63,29 @@ def host_key(url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+def _on_hosts(host: str, hosts: tuple[str, ...]) -> bool:
+    return any(host == h or host.endswith("." + h) for h in hosts)
 
 
 class ApiClient:
     """Polite GETs to the metadata APIs, counting requests per API; safe to share between threads."""
 
-    def __init__(self, *, sleep=time.sleep, retries: int | None = None):
+    def __init__(self, *, sleep=time.sleep, retries: int | None = None, clock=time.monotonic):
         self.sleep = sleep
+        self.clock = clock
         self.retries = settings.METADATA_RETRIES if retries is None else retries
-        self.timeout = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
+        self.timeouts = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
         self.requests: Counter = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        self._sessions: list[SafeSession] = []
 
     @property
-    def session(self) -> requests.Session:
+    def session(self) -> SafeSession:
         # One session per thread: requests does not promise a Session is thread-safe.
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxies or .netrc from the environment
-            session.headers["User-Agent"] = settings.USER_AGENT
+            session = SafeSession(accept="*/*")
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -111,41 +99,71 @@ class ApiClient:
             session.close()
         self._local = threading.local()
 
-    def _count(self, api: str) -> None:
+    @contextmanager
+    def _counted(self, api: str):
+        """Wraps each request (every redirect hop is one): counts it for the summary."""
         with self._lock:
             self.requests[api] += 1
+        yield
 
-    def _read(self, response: requests.Response) -> bytes:
-        chunks, size = [], 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise FetchError(f"the response from {urlsplit(response.url).hostname} is too large")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _get_once(self, api, url, *, headers, redirect_hosts, budget) -> Reply:
+        """One GET and its redirects: vetted on every hop, followed only on the API's hosts."""
+        start_host = (urlsplit(url).hostname or "").lower()
 
-    def _get_once(self, api, url, *, params, headers, redirect_hosts) -> Reply:
-        """One GET, following redirects by hand: http(s) only, and only to ``redirect_hosts``."""
-        start_host = urlsplit(url).hostname
-        for _hop in range(MAX_REDIRECTS + 1):
-            self._count(api)
-            with self.session.get(
-                url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
-            ) as response:
-                location = response.headers.get("Location")
-                if response.status_code not in REDIRECT_STATUSES or not location:
-                    return Reply(response.status_code, response.headers, self._read(response), url)
-                reply = Reply(response.status_code, response.headers, b"", url)
-            target = urljoin(response.url, location)
+        def follow(_current: str, target: str) -> bool:
             parts = urlsplit(target)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(f"{api} redirected to a URL that is not http(s)")
+                return True  # for fetch to refuse, on the record
             host = parts.hostname.lower()
-            if host != start_host and not any(host == h or host.endswith("." + h) for h in redirect_hosts):
-                # Somewhere else (a publisher's landing page): not an API answer; do not follow.
-                return reply
-            url, params = target, None
-        raise FetchError(f"{api} redirected more than {MAX_REDIRECTS} times")
+            # Somewhere else (a publisher's landing page): not an API answer; do not follow.
+            return host == start_host or _on_hosts(host, redirect_hosts)
+
+        try:
+            fetched = fetch(
+                url,
+                session=self.session,
+                method="GET",
+                headers=headers,
+                max_bytes=MAX_BYTES + 1,
+                deadline=budget,
+                max_redirects=MAX_REDIRECTS,
+                follow=follow,
+                timeouts=self.timeouts,
+                slot=lambda _host: self._counted(api),
+                clock=self.clock,
+            )
+        except FetchError as error:
+            if error.outcome == UNSUPPORTED and error.hops:
+                raise FetchError(
+                    f"{api} redirected to a URL that is not http(s)", outcome=UNSUPPORTED
+                ) from None
+            if error.outcome in PERMANENT:
+                raise FetchError(f"{api}: {error.message}", outcome=error.outcome, url=error.url) from None
+            # Timeouts, resets, refused connections, unknown names: all may pass.
+            problem = f"{api} timed out" if error.outcome == TIMEOUT else f"could not connect to {api}"
+            raise FetchError(problem, outcome=error.outcome, retryable=True, url=error.url) from None
+        if fetched.body_error:
+            raise FetchError(f"could not read {api}'s answer", retryable=True, url=url)
+        if len(fetched.body) > MAX_BYTES:
+            raise FetchError(f"the response from {urlsplit(fetched.final_url).hostname} is too large")
+        return Reply(fetched.status, CaseInsensitiveDict(fetched.headers), fetched.body, fetched.final_url)
+
+    def _one_try(self, api, url, key, *, spacing, concurrency, deadline, **request) -> Reply:
+        """One request in the host's slot, waited for within the deadline."""
+        wait_at_most = min(settings.HOST_SLOT_WAIT, deadline.left())
+        try:
+            with host_slot(
+                key, spacing=spacing, concurrency=concurrency, timeout=wait_at_most, sleep=self.sleep
+            ):
+                try:
+                    return self._get_once(api, url, budget=deadline.left(), **request)
+                finally:
+                    if spacing:
+                        # Count the interval from the end of this request, not only its start,
+                        # so the server never sees two requests closer than ``spacing``.
+                        host_defer(key, spacing)
+        except SlotTimeout as error:
+            raise TransientError(f"{api}: {error}", retry_after=error.wait) from None
 
     def get(
         self,
@@ -159,52 +177,61 @@ class ApiClient:
         redirect_hosts: tuple[str, ...] = (),
     ) -> Reply:
         """GET with a host slot and retries; return the final Reply or raise TransientError/FetchError."""
+        if params:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params, doseq=True)}"
         key = host_key(url)
+        deadline = _Deadline(self.clock, settings.HTTP_DEADLINE)
         problem, retry_after = "", None
         for attempt in range(self.retries + 1):
             if attempt:
                 wait = (
                     retry_after
                     if retry_after is not None
-                    else min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
+                    else backoff_seconds(attempt, base=BACKOFF_BASE, cap=BACKOFF_MAX)
                 )
-                self.sleep(wait)
-            retry_after = None
+                if wait + min(1.0, settings.HTTP_DEADLINE / 10) >= deadline.left():
+                    raise TransientError(f"{problem} (retry due after the deadline)", retry_after=wait)
+                deadline.sleep(self.sleep, wait)
             try:
-                with host_slot(key, spacing=spacing, concurrency=concurrency, sleep=self.sleep):
-                    try:
-                        reply = self._get_once(
-                            api, url, params=params, headers=headers, redirect_hosts=redirect_hosts
-                        )
-                    finally:
-                        if spacing:
-                            # Count the interval from the end of this request, not only its start,
-                            # so the server never sees two requests closer than ``spacing``.
-                            host_defer(key, spacing)
-            except requests.Timeout:
-                problem = f"{api} timed out"
+                reply = self._one_try(
+                    api, url, key, spacing=spacing, concurrency=concurrency, deadline=deadline,
+                    headers=headers, redirect_hosts=redirect_hosts,
+                )  # fmt: skip
+            except FetchError as error:
+                if not error.retryable:
+                    raise
+                problem, retry_after = error.message, None
                 continue
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-                problem = f"could not connect to {api} ({type(error).__name__})"
-                continue
-            except SlotTimeout as error:
-                raise TransientError(f"{api}: {error}") from None
-            except requests.RequestException as error:
-                raise FetchError(f"{api} request failed: {type(error).__name__}") from None
-            if reply.status == 429 or reply.status >= 500:
-                problem = f"{api} answered HTTP {reply.status}"
-                retry_after = retry_after_seconds(reply.headers.get("Retry-After"))
-                if reply.status == 429:
-                    # Every worker waits, not only this one.
-                    host_defer(key, retry_after if retry_after is not None else BACKOFF_BASE)
-                if retry_after is not None and retry_after > RETRY_AFTER_MAX:
-                    raise TransientError(problem, retry_after=retry_after)
-                continue
-            return reply
+            if reply.status != 429 and reply.status < 500:
+                return reply
+            problem = f"{api} answered HTTP {reply.status}"
+            retry_after = retry_after_seconds(reply.headers.get("Retry-After"))
+            if reply.status == 429:
+                # Every worker waits, not only this one.
+                host_defer(key, retry_after if retry_after is not None else BACKOFF_BASE)
+            if retry_after is not None and retry_after > RETRY_AFTER_MAX:
+                raise TransientError(problem, retry_after=retry_after)
         tries = self.retries + 1
         raise TransientError(
             f"{problem} ({tries} attempt{'s' if tries > 1 else ''})", retry_after=retry_after
         )
+
+
+class _Deadline:
+    """Seconds left of one ``get``; a wait counts in full even when the injected sleep is a stub."""
+
+    def __init__(self, clock, seconds: float):
+        self.clock = clock
+        self.ends = clock() + seconds
+        self.unslept = 0.0
+
+    def left(self) -> float:
+        return self.ends - self.clock() - self.unslept
+
+    def sleep(self, sleep, seconds: float) -> None:
+        started = self.clock()
+        sleep(seconds)
+        self.unslept += max(0.0, seconds - (self.clock() - started))
 
 
 def close_thread_connections() -> None:

@@ -36,7 +36,6 @@ APPLY_FIELDS = (
 CLAIM_GRACE = timedelta(minutes=5)
 # Claims after which a resource that is still pending is given up on (and says so).
 MAX_ATTEMPTS = 5
-DOI_TASK_CHUNK = 30
 
 
 @dataclass
@@ -273,5 +272,5 @@ def metadata_task_chunks(*, resource_ids) -> list[list[int]]:
         (arxiv if arxiv_id else dois).append(pk)
     size = settings.ARXIV_BATCH_SIZE
     return [arxiv[i : i + size] for i in range(0, len(arxiv), size)] + [
-        dois[i : i + DOI_TASK_CHUNK] for i in range(0, len(dois), DOI_TASK_CHUNK)
+        dois[i : i + settings.DOI_TASK_CHUNK] for i in range(0, len(dois), settings.DOI_TASK_CHUNK)
     ]

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from resources.services.metadata.http import ApiClient, FetchError, TransientError
+from resources.services.http import FetchError, TransientError
+from resources.services.metadata.http import ApiClient
 from resources.services.metadata.parsers import (
     ParseError,
     parse_arxiv_feed,
