@@ -52,7 +52,7 @@ QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "readinglist-create": ("series",),
     "research-board": ("assignee", "meeting", "page", "series", "status"),
     "resource-add": ("kind", "tags", "title", "url"),
-    "search": ("q",),
+    "search": ("after", "before", "kind", "page", "q", "series"),
     "series-calendar": ("download",),
     "series-calendar-private": ("download",),
     "series-detail": ("page",),
